@@ -1,0 +1,115 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.features.base import StepConfigError
+from workbench.features.encode import FrequencyEncode, OneHot, Ordinal, TargetEncode
+
+
+def test_onehot_learns_categories_from_training_rows():
+    train = pd.DataFrame({"Sex": ["m", "f", None, "m"], "Age": [1, 2, 3, 4]})
+    test = pd.DataFrame({"Sex": ["f", "x", None], "Age": [5, 6, 7]}, index=[9, 8, 7])
+    step = OneHot().fit(train)
+    out = step.transform(test)
+    assert out.columns.tolist() == ["Age", "Sex_f", "Sex_m", "Sex_nan"]
+    assert list(out.index) == [9, 8, 7]
+    assert out.loc[9].tolist() == [5, 1, 0, 0]
+    assert out.loc[8].tolist() == [6, 0, 0, 0]  # unseen value: all zeros
+    assert out.loc[7].tolist() == [7, 0, 0, 1]
+    assert step.get_feature_names_out().tolist() == out.columns.tolist()
+
+
+def test_onehot_min_frequency_and_keep_original():
+    train = pd.DataFrame({"c": ["a"] * 5 + ["b"] * 5 + ["r1", "r2"]})
+    step = OneHot(columns=["c"], min_frequency=2, drop_original=False).fit(train)
+    out = step.transform(pd.DataFrame({"c": ["a", "r1", "new"]}))
+    assert out.columns.tolist() == ["c", "c_a", "c_b", "c_infrequent_sklearn"]
+    assert out["c_infrequent_sklearn"].tolist() == [0, 1, 1]
+
+
+def test_ordinal_learned_and_unknown():
+    train = pd.DataFrame({"c": ["b", "a", "b"], "n": [1, 2, 3]})
+    out = Ordinal().fit(train).transform(pd.DataFrame({"c": ["a", "b", "z", None], "n": [0] * 4}))
+    assert out["c"].tolist() == [0, 1, -1, -1]
+    assert out["n"].tolist() == [0, 0, 0, 0]
+
+
+def test_ordinal_mappings():
+    grades = {"Po": 1, "Fa": 2, "TA": 3, "Gd": 4, "Ex": 5}
+    frame = pd.DataFrame({"Q1": ["Ex", "TA", None], "Q2": ["Po", "XX", "Gd"], "Other": list("abc")})
+    out = Ordinal(columns=["Q1", "Q2"], mapping=grades).fit_transform(frame)
+    assert out["Q1"].tolist() == [5, 3, -1]
+    assert out["Q2"].tolist() == [1, -1, 4]
+    assert out["Other"].tolist() == list("abc")
+    out = Ordinal(mapping={"Q1": {**grades, None: 0}}).fit_transform(frame)
+    assert out["Q1"].tolist() == [5, 3, 0]
+    assert out["Q2"].tolist() == ["Po", "XX", "Gd"]
+    with pytest.raises(StepConfigError):
+        Ordinal(mapping={"Q1": grades, "x": 1}).fit(frame)
+    with pytest.raises(StepConfigError):
+        Ordinal(mapping={"Q9": grades}).fit(frame)
+
+
+def _binary_data(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    cat = rng.choice(list("abcde"), n)
+    y = pd.Series((rng.random(n) < np.where(cat == "a", 0.9, 0.2)).astype(int))
+    return pd.DataFrame({"cat": cat, "num": rng.normal(size=n)}), y
+
+
+def test_target_encode_cross_fits_training_rows():
+    X, y = _binary_data()
+    step = TargetEncode(columns=["cat"], random_state=0)
+    crossed = step.fit_transform(X, y)
+    full = step.transform(X)
+    assert crossed.columns.tolist() == ["num", "cat_te"]
+    assert full.columns.tolist() == ["num", "cat_te"]
+    assert not np.allclose(crossed["cat_te"], full["cat_te"])
+    # The full fit gives one value per category; cross-fitting varies within a category.
+    assert full.groupby(X["cat"])["cat_te"].nunique().max() == 1
+    assert crossed.groupby(X["cat"])["cat_te"].nunique().max() > 1
+    # Reproducible with the same random_state
+    again = TargetEncode(columns=["cat"], random_state=0).fit_transform(X, y)
+    assert np.allclose(crossed["cat_te"], again["cat_te"])
+
+
+def test_target_encode_unseen_and_regression():
+    X, y = _binary_data()
+    step = TargetEncode(columns=["cat"], random_state=0).fit(X, y)
+    out = step.transform(pd.DataFrame({"cat": ["zzz", None], "num": [0.0, 0.0]}))
+    assert np.allclose(out["cat_te"], y.mean())
+    yr = pd.Series(
+        np.where(X["cat"] == "a", 100.0, 0.0) + np.random.default_rng(2).normal(size=200)
+    )
+    out = TargetEncode(columns=["cat"], smooth=1.0, random_state=0).fit(X, yr).transform(X)
+    assert out.loc[X["cat"] == "a", "cat_te"].min() > 80
+
+
+def test_target_encode_multiclass_and_errors():
+    X, _ = _binary_data()
+    y = pd.Series(np.random.default_rng(3).integers(0, 3, 200))
+    out = TargetEncode(columns=["cat"], random_state=0).fit_transform(X, y)
+    assert out.columns.tolist() == ["num", "cat_te_0", "cat_te_1", "cat_te_2"]
+    with pytest.raises(StepConfigError, match="target"):
+        TargetEncode(columns=["cat"]).fit(X)
+    with pytest.raises(StepConfigError):
+        TargetEncode(columns=["cat"], smooth="high").fit(X, y)
+
+
+def test_frequency_encode():
+    train = pd.DataFrame({"t": ["a", "a", "b", None]})
+    test = pd.DataFrame({"t": ["a", "b", "new", None]}, index=[5, 6, 7, 8])
+    out = FrequencyEncode().fit(train).transform(test)
+    assert out["t_freq"].tolist() == [0.5, 0.25, 0.0, 0.25]
+    assert out.columns.tolist() == ["t", "t_freq"]
+    assert list(out.index) == [5, 6, 7, 8]
+
+
+def test_target_encode_integer_regression_target_hint():
+    X = pd.DataFrame({"c": list("ab") * 50})
+    y = pd.Series(np.arange(100))
+    with pytest.raises(StepConfigError) as info:
+        TargetEncode(columns=["c"], random_state=0).fit_transform(X, y)
+    assert "continuous" in info.value.hint
+    out = TargetEncode(columns=["c"], target_type="continuous", random_state=0).fit_transform(X, y)
+    assert out.columns.tolist() == ["c_te"]

@@ -1,0 +1,309 @@
+"""End-to-end runs on small synthetic competitions (always run, no real data needed)."""
+
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import BASE_FEATURES, write_config
+
+from workbench import engine
+from workbench.errors import UserError
+from workbench.experiment import run_experiment
+
+FAST = {"report": False}
+
+
+def run(project, name, body, overrides=None):
+    return run_experiment(write_config(project, name, body), overrides)
+
+
+def test_binary_run_writes_the_contract(project):
+    result = run(
+        project,
+        "bin",
+        {
+            "competition": "synth_binary",
+            "features": BASE_FEATURES,
+            "model": {"kind": "logistic"},
+            **FAST,
+        },
+    )
+    run_dir = result.run_dir
+    assert run_dir == project / "runs" / "synth_binary" / result.run_id
+    for name in (
+        "config.yaml",
+        "competition.yaml",
+        "metrics.json",
+        "folds.csv",
+        "oof.csv",
+        "test_predictions.csv",
+        "run.log",
+        "environment.json",
+        "fingerprint.json",
+    ):
+        assert (run_dir / name).is_file(), name
+    assert not (run_dir / "report.html").exists()  # report: false writes none
+    assert not list(run_dir.parent.glob(".*partial"))
+
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert config["cv"]["scheme"] == "stratified_kfold"  # 'auto' resolved
+    assert config["metric"] == "accuracy"
+    assert config["model"]["params"]["max_iter"] >= 100  # model defaults made explicit
+
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["metric"] == {"name": "accuracy", "greater_is_better": True}
+    assert len(metrics["folds"]) == 5
+    valid = [f["valid_score"] for f in metrics["folds"]]
+    assert metrics["summary"]["valid_mean"] == pytest.approx(np.mean(valid))
+    assert metrics["summary"]["valid_mean"] > 0.75  # the synthetic signal is learnable
+    assert {"train_score", "valid_score", "n_train", "n_valid"} <= set(metrics["folds"][0])
+    assert "threshold" in metrics
+
+    train = pd.read_csv(project / "competitions/synth_binary/data/train.csv")
+    oof = pd.read_csv(run_dir / "oof.csv")
+    folds = pd.read_csv(run_dir / "folds.csv")
+    assert len(oof) == len(train) and oof["pred"].between(0, 1).all()
+    assert sorted(oof["id"]) == sorted(train["Id"])
+    assert sorted(folds["fold"].unique()) == [0, 1, 2, 3, 4]
+    assert oof["target"].tolist() == train["label"].tolist()
+
+    env = json.loads((run_dir / "environment.json").read_text())
+    assert env["packages"]["scikit-learn"]
+    assert "commit" in env["git"]
+    fingerprint = json.loads((run_dir / "fingerprint.json").read_text())
+    assert len(fingerprint["train"]["sha256"]) == 64
+
+    submission = pd.read_csv(result.submission)
+    sample = pd.read_csv(project / "competitions/synth_binary/data/sample.csv")
+    assert result.submission == project / "submissions" / "synth_binary" / f"{result.run_id}.csv"
+    assert submission["Id"].tolist() == sample["Id"].tolist()
+    assert set(submission["label"]) <= {0, 1}
+    assert pd.api.types.is_integer_dtype(submission["label"])
+
+
+def test_regression_with_log_target_and_early_stopping(project):
+    result = run(
+        project,
+        "reg",
+        {
+            "competition": "synth_reg",
+            "features": BASE_FEATURES,
+            "model": {
+                "kind": "lightgbm",
+                "params": {"n_estimators": 300, "learning_rate": 0.1},
+                "target_transform": "log1p",
+                "early_stopping": {"rounds": 10},
+            },
+            "cv": {"scheme": "stratified_kfold", "folds": 4},
+            **FAST,
+        },
+    )
+    metrics = result.metrics
+    assert metrics["metric"]["name"] == "rmse_log"
+    assert metrics["summary"]["valid_mean"] < 0.3
+    assert all(f["best_iteration"] and f["best_iteration"] <= 300 for f in metrics["folds"])
+    submission = pd.read_csv(result.submission)
+    assert (submission["label"] > 1000).all()  # predictions back in original units
+
+
+def test_multiclass_with_repeats_and_refit(project):
+    result = run(
+        project,
+        "multi",
+        {
+            "competition": "synth_multi",
+            "features": BASE_FEATURES,
+            "model": {"kind": "logistic"},
+            "cv": {"folds": 3, "repeats": 2},
+            "predict": {"test": "refit"},
+            **FAST,
+        },
+    )
+    assert len(result.metrics["folds"]) == 6
+    oof = pd.read_csv(result.run_dir / "oof.csv")
+    assert {"proba_high", "proba_low", "proba_mid"} <= set(oof.columns)
+    assert len(oof) == 2 * 240
+    np.testing.assert_allclose(oof[["proba_high", "proba_low", "proba_mid"]].sum(axis=1), 1.0)
+    submission = pd.read_csv(result.submission)
+    assert set(submission["label"]) <= {"low", "mid", "high"}
+
+
+def test_same_config_twice_gives_identical_oof(project):
+    body = {
+        "competition": "synth_binary",
+        "features": BASE_FEATURES,
+        "model": {"kind": "lightgbm", "params": {"n_estimators": 40}},
+        **FAST,
+    }
+    first = run(project, "det", body)
+    second = run(project, "det", body)
+    assert first.run_id != second.run_id
+    a = pd.read_csv(first.run_dir / "oof.csv")
+    b = pd.read_csv(second.run_dir / "oof.csv")
+    pd.testing.assert_frame_equal(a, b)
+    third = run(project, "det", body, ["seed=5"])
+    c = pd.read_csv(third.run_dir / "oof.csv")
+    assert not np.allclose(a["pred"], c["pred"])
+
+
+SPY_FEATURES = '''
+import pandas as pd
+from workbench.features import Step, feature
+
+SEEN = []
+
+
+@feature("spy")
+class Spy(Step):
+    """Records which rows it was fitted on."""
+
+    def fit(self, X, y=None):
+        SEEN.append(("fit", set(X.index)))
+        return self
+
+    def transform(self, X):
+        return self._remember_output(X)
+
+
+@feature("memorise")
+class Memorise(Step):
+    """Looks up each row's own label by id: a perfect score if it ever sees scored rows."""
+
+    def fit(self, X, y=None):
+        self.table_ = dict(zip(X.index, y))
+        return self
+
+    def transform(self, X):
+        out = X.copy()
+        out["memo"] = X.index.map(self.table_).fillna(0.5).astype(float)
+        return self._remember_output(out)
+'''
+
+
+@pytest.fixture
+def spy_project(project):
+    (project / "competitions/synth_binary/features.py").write_text(SPY_FEATURES)
+    yield project
+    sys.modules.pop("workbench_competitions.synth_binary.features", None)
+
+
+def leakage_body():
+    # Rows are indexed by id, so the step can tell them apart.
+    return {
+        "competition": "synth_binary",
+        "features": [
+            "synth_binary.memorise",
+            *BASE_FEATURES,
+            {"step": "keep", "columns": ["memo"]},
+        ],
+        "model": {"kind": "decision_tree", "params": {"max_depth": 2}},
+        **FAST,
+    }
+
+
+def check_no_leakage(project):
+    """The memorising feature can only score well if scored rows reached a fit."""
+    result = run(project, "leak", leakage_body())
+    assert result.metrics["summary"]["valid_mean"] < 0.75, "validation labels leaked into fit"
+
+
+def test_feature_steps_never_fit_on_validation_or_test_rows(spy_project):
+    result = run(
+        spy_project,
+        "spy",
+        {
+            "competition": "synth_binary",
+            "features": ["synth_binary.spy", *BASE_FEATURES],
+            "model": {"kind": "logistic"},
+            **FAST,
+        },
+    )
+    seen = sys.modules["workbench_competitions.synth_binary.features"].SEEN
+    folds = pd.read_csv(result.run_dir / "folds.csv")
+    test_ids = set(pd.read_csv(spy_project / "competitions/synth_binary/data/test.csv")["Id"])
+    fits = [ids for kind, ids in seen if kind == "fit"]
+    assert len(fits) == 5
+    for fold, fit_ids in zip(range(5), fits, strict=True):
+        valid_ids = set(folds.loc[folds["fold"] == fold, "id"])
+        assert not fit_ids & valid_ids
+        assert not fit_ids & test_ids
+        assert len(fit_ids) + len(valid_ids) == 240
+
+
+def test_memorising_feature_cannot_leak(spy_project):
+    check_no_leakage(spy_project)
+
+
+def test_leakage_check_catches_a_leaky_engine(spy_project, monkeypatch):
+    """Sanity check of the check: fitting features on train+valid rows must be caught."""
+    honest = engine.prepare_fold
+
+    def leaky(pipeline, problem, train_idx, valid_idx):
+        data = honest(pipeline, problem, np.concatenate([train_idx, valid_idx]), valid_idx)
+        data.X_train, data.y_train = (
+            data.X_train.iloc[: len(train_idx)],
+            data.y_train[: len(train_idx)],
+        )
+        return data
+
+    monkeypatch.setattr(engine, "prepare_fold", leaky)
+    with pytest.raises(AssertionError, match="leaked"):
+        check_no_leakage(spy_project)
+
+
+def test_failed_run_leaves_nothing_behind(project):
+    body = {
+        "competition": "synth_binary",
+        "features": [{"step": "impute", "columns": ["x9"]}],
+        "model": {"kind": "logistic"},
+        **FAST,
+    }
+    with pytest.raises(UserError, match="x9"):
+        run(project, "bad", body)
+    runs = project / "runs" / "synth_binary"
+    assert not runs.exists() or not any(runs.iterdir())
+    assert not any((project / "submissions").glob("**/*.csv"))
+
+
+def test_text_left_for_the_model_is_a_user_error(project):
+    body = {"competition": "synth_binary", "features": [], "model": {"kind": "logistic"}, **FAST}
+    with pytest.raises(UserError, match="not numeric") as info:
+        run(project, "text", body)
+    assert "color" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"model": {"kind": "lightgbn"}}, "lightgbm"),
+        ({"model": {"kind": "logistic", "params": {"CC": 1}}}, "C"),
+        ({"competition": "synth_binari"}, "synth_binary"),
+        ({"features": [{"step": "imptue", "columns": ["x1"]}]}, "impute"),
+        ({"features": [{"step": "impute", "colums": ["x1"]}]}, "columns"),
+        ({"metric": "rmse"}, "rmse"),
+        ({"model": {"kind": "lasso"}}, "lasso"),
+    ],
+)
+def test_user_errors_before_any_work(project, change, message):
+    body = {
+        "competition": "synth_binary",
+        "features": BASE_FEATURES,
+        "model": {"kind": "logistic"},
+        **FAST,
+        **change,
+    }
+    with pytest.raises(UserError) as info:
+        run(project, "err", body)
+    assert message in str(info.value)
+    assert not (project / "runs").exists()
+
+
+def test_missing_data_file_says_how_to_get_it(project):
+    (project / "competitions/synth_binary/data/train.csv").unlink()
+    body = {"competition": "synth_binary", "model": {"kind": "logistic"}, **FAST}
+    with pytest.raises(UserError, match="data file missing") as info:
+        run(project, "nodata", body)
+    assert "kaggle competitions download" in str(info.value)

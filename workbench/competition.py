@@ -1,0 +1,118 @@
+"""Competition specs (``competitions/<name>/competition.yaml``) and the project layout."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from workbench.config import read_yaml
+from workbench.errors import UserError, did_you_mean
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FilesSpec(_Strict):
+    train: str = "train.csv"
+    test: str = "test.csv"
+    sample_submission: str = "sample_submission.csv"
+
+
+class SubmissionSpec(_Strict):
+    """What the submission's prediction column(s) hold.
+
+    ``label``: class labels, spelled and typed as in the sample submission; ``probability``:
+    the positive-class probability (binary) or one column per class (multiclass);
+    ``value``: regression values.
+    """
+
+    prediction: Literal["label", "probability", "value"]
+
+
+class CompetitionSpec(_Strict):
+    name: str
+    slug: str
+    title: str = ""
+    task: Literal["binary", "multiclass", "regression"]
+    target: str
+    id_column: str
+    metric: str
+    files: FilesSpec = FilesSpec()
+    submission: SubmissionSpec
+
+
+@dataclass(frozen=True)
+class Project:
+    """The folders of a workbench project: competitions/, runs/, submissions/."""
+
+    root: Path
+
+    @property
+    def competitions_dir(self) -> Path:
+        return self.root / "competitions"
+
+    def competition_dir(self, name: str) -> Path:
+        return self.competitions_dir / name
+
+    def runs_dir(self, competition: str) -> Path:
+        return self.root / "runs" / competition
+
+    def submissions_dir(self, competition: str) -> Path:
+        return self.root / "submissions" / competition
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        """The project root: ``$WORKBENCH_ROOT``, else the nearest folder above ``start`` (or
+        the working directory) that holds ``competitions/``, else the working directory."""
+        env = os.environ.get("WORKBENCH_ROOT")
+        if env:
+            return cls(Path(env).resolve())
+        for base in [p for p in (start, Path.cwd()) if p is not None]:
+            base = base.resolve()
+            for candidate in (base, *base.parents):
+                if (candidate / "competitions").is_dir():
+                    return cls(candidate)
+        return cls(Path.cwd().resolve())
+
+
+@dataclass(frozen=True)
+class Competition:
+    spec: CompetitionSpec
+    directory: Path
+
+    @property
+    def data_dir(self) -> Path:
+        return self.directory / "data"
+
+    def file(self, kind: Literal["train", "test", "sample_submission"]) -> Path:
+        return self.data_dir / getattr(self.spec.files, kind)
+
+
+def load_competition(name: str, project: Project) -> Competition:
+    """Load and validate ``competitions/<name>/competition.yaml``."""
+    directory = project.competition_dir(name)
+    path = directory / "competition.yaml"
+    if not path.is_file():
+        known = (
+            [p.parent.name for p in project.competitions_dir.glob("*/competition.yaml")]
+            if project.competitions_dir.is_dir()
+            else []
+        )
+        raise UserError(
+            f"unknown competition {name!r} (no {path})",
+            where="competition",
+            hint=did_you_mean(name, known) or "create competitions/<name>/competition.yaml",
+        )
+    data = read_yaml(path)
+    try:
+        spec = CompetitionSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(map(str, err["loc"]))
+        raise UserError(err["msg"], where=f"{path}: {field}") from None
+    return Competition(spec=spec, directory=directory)

@@ -1,0 +1,223 @@
+"""Experiment configs: YAML, ``extends`` inheritance, ``--set`` overrides, a typed schema.
+
+A config is validated completely before anything runs. Unknown keys are rejected with a
+"did you mean", wrong types are reported with the dotted path of the field, and the resolved
+config (every default explicit) is what a run saves.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from workbench.errors import UserError, did_you_mean
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class CVConfig(_Strict):
+    """How rows are split into folds (see :func:`workbench.cv.make_folds`)."""
+
+    scheme: Literal[
+        "auto", "kfold", "stratified_kfold", "group_kfold", "stratified_group_kfold"
+    ] = "auto"
+    folds: int = Field(5, ge=2)
+    repeats: int = Field(1, ge=1)
+    shuffle: bool = True
+    group_column: str | None = None
+    bins: int = Field(10, ge=2, description="quantile bins of a regression target to stratify on")
+
+
+class EarlyStoppingConfig(_Strict):
+    """Early stopping of gradient boosters.
+
+    ``validation: inner`` (default) holds out part of the fold's *training* rows to decide when
+    to stop, so the fold's validation score stays honest. ``validation: fold`` stops on the
+    fold's validation rows: faster to converge but the CV score is then slightly optimistic.
+    """
+
+    rounds: int = Field(100, ge=1)
+    validation: Literal["inner", "fold"] = "inner"
+    inner_fraction: float = Field(0.15, gt=0.0, lt=0.5)
+
+
+class ModelConfig(_Strict):
+    kind: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    early_stopping: EarlyStoppingConfig | None = None
+    target_transform: Literal["none", "log1p"] = "none"
+
+
+class PredictConfig(_Strict):
+    """How test predictions and the submission are made."""
+
+    test: Literal["fold_mean", "refit"] = "fold_mean"
+    threshold: float | Literal["optimize"] = 0.5
+
+
+def _report_from_bool(value: Any) -> Any:
+    return {"enabled": value} if isinstance(value, bool) else value
+
+
+class ReportConfig(_Strict):
+    enabled: bool = True
+    permutation_importance: bool = True
+    permutation_repeats: int = Field(5, ge=1)
+    learning_curve: bool = False
+
+
+class ExperimentConfig(_Strict):
+    """One experiment: competition, features, CV, model, predictions and report."""
+
+    competition: str
+    name: str
+    description: str = ""
+    seed: int = 42
+    metric: str | None = None
+    features: list[str | dict[str, Any]] = Field(default_factory=list)
+    cv: CVConfig = Field(default_factory=CVConfig)
+    model: ModelConfig
+    predict: PredictConfig = Field(default_factory=PredictConfig)
+    report: Annotated[ReportConfig, BeforeValidator(_report_from_bool)] = Field(
+        default_factory=ReportConfig
+    )
+    threads: int | None = Field(None, ge=1, description="CPU threads for the model (default: all)")
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file safely (no object construction), with the line of a syntax error."""
+    if not path.is_file():
+        raise UserError("file not found", where=str(path), hint="check the path")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise UserError(f"YAML syntax error: {problem}", where=where) from None
+
+
+def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a config and merge in the configs it ``extends`` (parents first, child wins)."""
+    path = path.resolve()
+    if path in _seen:
+        chain = " -> ".join(p.name for p in (*_seen, path))
+        raise UserError(f"'extends' loop: {chain}", where=str(path))
+    data = read_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UserError("a config must be a YAML mapping (key: value)", where=str(path))
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise UserError("'extends' must be a path to another config", where=f"{path}: extends")
+    parent_path = (path.parent / parent).resolve()
+    if not parent_path.is_file():
+        raise UserError(
+            f"the config it extends was not found: {parent_path}",
+            where=f"{path}: extends",
+            hint="paths in 'extends' are relative to the config's own folder",
+        )
+    return deep_merge(load_raw(parent_path, (*_seen, path)), data)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into ``base``: mappings merge key by key, anything else replaces."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``--set dotted.key=value`` overrides; values are parsed as YAML scalars."""
+    data = copy.deepcopy(data)
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(
+                f"bad --set {item!r}", hint="write --set dotted.key=value, e.g. cv.folds=10"
+            )
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        node = data
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                raise UserError(f"cannot set {key!r}: {part!r} is not a mapping", where="--set")
+            node = child
+        node[parts[-1]] = value
+    return data
+
+
+def validate(data: dict[str, Any], *, source: str) -> ExperimentConfig:
+    """Validate raw config data against the schema, as one clear :class:`UserError`."""
+    try:
+        return ExperimentConfig.model_validate(data)
+    except ValidationError as exc:
+        raise _user_error(exc, source) from None
+
+
+def _user_error(exc: ValidationError, source: str) -> UserError:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
+    # pydantic adds the union branch tried ("str", "dict[str,any]") to locations: drop them.
+    loc = [p for p in loc if p not in {"str", "dict[str,any]", "float", "literal['optimize']"}]
+    field = ".".join(loc)
+    where = f"{source}: {field}" if field else source
+    if err["type"] == "extra_forbidden":
+        allowed = _fields_at(loc[:-1])
+        return UserError(
+            f"unknown key {loc[-1]!r}", where=where, hint=did_you_mean(loc[-1], allowed)
+        )
+    if err["type"] == "missing":
+        return UserError("required key is missing", where=where, hint="add it to the config")
+    given = err.get("input")
+    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
+    return UserError(f"{err['msg']} (got {shown})", where=where)
+
+
+def _fields_at(loc: list[str]) -> list[str]:
+    """Field names of the schema model found at a location, for did-you-mean hints."""
+    model: Any = ExperimentConfig
+    for part in loc:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> ExperimentConfig:
+    """Read, merge, override and validate a config file."""
+    path = Path(path)
+    data = apply_overrides(load_raw(path), overrides or [])
+    data.setdefault("name", path.stem)
+    return validate(data, source=str(path))
+
+
+def to_dict(config: ExperimentConfig) -> dict[str, Any]:
+    """The config as plain data (JSON/YAML-safe), every default explicit."""
+    return config.model_dump(mode="json")

@@ -1,0 +1,143 @@
+"""Cross-validation folds: scheme choice, repeats, and clear errors for impossible splits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.errors import UserError, did_you_mean
+
+SCHEMES = ("auto", "kfold", "stratified_kfold", "group_kfold", "stratified_group_kfold")
+_GROUPED = ("group_kfold", "stratified_group_kfold")
+_STRATIFIED = ("stratified_kfold", "stratified_group_kfold")
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One train/validation split; indices are positional rows of the training frame."""
+
+    repeat: int
+    fold: int
+    train: np.ndarray
+    valid: np.ndarray
+
+
+def repeat_seed(seed: int, repeat: int) -> int:
+    """The shuffling seed of one repeat: ``seed`` itself for the first, derived for the rest."""
+    if repeat == 0:
+        return int(seed)
+    return int(np.random.SeedSequence([int(seed), int(repeat)]).generate_state(1)[0])
+
+
+def resolve_scheme(scheme: str, task: str) -> str:
+    """Validate ``scheme`` and resolve ``auto`` (stratified for classification, else kfold)."""
+    if scheme not in SCHEMES:
+        raise UserError(
+            f"unknown cv scheme {scheme!r}", where="cv.scheme", hint=did_you_mean(scheme, SCHEMES)
+        )
+    if scheme == "auto":
+        return "kfold" if task == "regression" else "stratified_kfold"
+    return scheme
+
+
+def quantile_bins(y: np.ndarray, n_bins: int) -> np.ndarray:
+    """Equal-count bins of a continuous target (by rank, so ties never empty a bin)."""
+    ranks = np.argsort(np.argsort(np.asarray(y, dtype=float), kind="stable"), kind="stable")
+    return ranks * n_bins // len(ranks)
+
+
+def _strata(y: np.ndarray, task: str, n_folds: int, n_bins: int) -> np.ndarray:
+    """The labels to stratify on; checks every class can appear in every fold."""
+    if task == "regression":
+        return quantile_bins(y, max(1, min(n_bins, len(y) // n_folds)))
+    classes, counts = np.unique(y, return_counts=True)
+    if counts.min() < n_folds:
+        rare = classes[np.argmin(counts)].item()
+        raise UserError(
+            f"class {rare!r} has only {counts.min()} row(s), fewer than the {n_folds} folds "
+            f"of a stratified split",
+            where="cv.n_folds",
+            hint=f"use at most {max(2, counts.min())} folds, or cv.scheme: kfold",
+        )
+    return y
+
+
+def _check(scheme: str, n_folds: int, repeats: int, n_rows: int, groups, shuffle: bool) -> None:
+    if n_folds < 2:
+        raise UserError(f"n_folds must be at least 2, got {n_folds}", where="cv.n_folds")
+    if n_folds > n_rows:
+        raise UserError(
+            f"{n_folds} folds but only {n_rows} training rows",
+            where="cv.n_folds",
+            hint=f"use at most {n_rows} folds",
+        )
+    if repeats < 1:
+        raise UserError(f"repeats must be at least 1, got {repeats}", where="cv.repeats")
+    if repeats > 1 and not shuffle:
+        raise UserError(
+            "repeated CV without shuffling gives the same folds every repeat",
+            where="cv.repeats",
+            hint="set cv.shuffle: true or cv.repeats: 1",
+        )
+    if scheme in _GROUPED:
+        if groups is None:
+            raise UserError(
+                f"cv scheme {scheme!r} needs a group column",
+                where="cv.groups",
+                hint="name the column that identifies groups (e.g. a customer or patient id)",
+            )
+        if len(groups) != n_rows:
+            raise ValueError(f"groups has {len(groups)} rows, y has {n_rows}")
+        n_groups = len(np.unique(groups))
+        if n_groups < n_folds:
+            raise UserError(
+                f"only {n_groups} distinct groups for {n_folds} folds",
+                where="cv.n_folds",
+                hint=f"use at most {n_groups} folds",
+            )
+
+
+def _splitter(scheme: str, n_folds: int, shuffle: bool, seed: int):
+    from sklearn import model_selection as ms
+
+    cls = {
+        "kfold": ms.KFold,
+        "stratified_kfold": ms.StratifiedKFold,
+        "group_kfold": ms.GroupKFold,
+        "stratified_group_kfold": ms.StratifiedGroupKFold,
+    }[scheme]
+    # scikit-learn refuses a random_state when shuffle is off.
+    return cls(n_splits=n_folds, shuffle=shuffle, random_state=seed if shuffle else None)
+
+
+def make_folds(
+    *,
+    scheme: str,
+    n_folds: int,
+    repeats: int,
+    task: str,
+    y: np.ndarray,
+    groups: np.ndarray | None,
+    seed: int,
+    shuffle: bool = True,
+    n_bins: int = 10,
+) -> list[Fold]:
+    """Split rows into ``repeats x n_folds`` folds; every row is validated once per repeat.
+
+    Regression targets are stratified on ``n_bins`` quantile bins. Same arguments give
+    identical folds; each repeat reshuffles with a seed derived from ``seed``.
+    """
+    y = np.asarray(y)
+    scheme = resolve_scheme(scheme, task)
+    groups = None if groups is None else np.asarray(groups)
+    _check(scheme, n_folds, repeats, len(y), groups, shuffle)
+    strata = _strata(y, task, n_folds, n_bins) if scheme in _STRATIFIED else y
+    X_dummy = np.zeros((len(y), 1))
+    folds = []
+    for r in range(repeats):
+        splitter = _splitter(scheme, n_folds, shuffle, repeat_seed(seed, r))
+        split = splitter.split(X_dummy, strata, groups if scheme in _GROUPED else None)
+        for k, (train, valid) in enumerate(split):
+            folds.append(Fold(repeat=r, fold=k, train=np.sort(train), valid=np.sort(valid)))
+    return folds

@@ -1,0 +1,120 @@
+"""Loading a competition's files, checking them, and fingerprinting them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workbench.competition import Competition
+from workbench.errors import UserError
+
+
+@dataclass
+class Frames:
+    """Training rows (features + target), test rows and the sample submission."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    sample_submission: pd.DataFrame
+    files: dict[str, Path]
+
+    @property
+    def n_train(self) -> int:
+        return len(self.train)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file with one clear error for unreadable input."""
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise UserError("the file is empty", where=str(path)) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise UserError(f"cannot read the file: {exc}", where=str(path)) from None
+
+
+def load_frames(competition: Competition) -> Frames:
+    """Read train, test and sample submission, and check the columns the spec names."""
+    spec = competition.spec
+    files = {}
+    for kind in ("train", "test", "sample_submission"):
+        path = competition.file(kind)
+        if not path.is_file():
+            raise UserError(
+                f"data file missing: {path}",
+                where=f"competition {spec.name}",
+                hint=(
+                    f"download the competition files into {competition.data_dir}/ "
+                    f"(Kaggle: kaggle competitions download -c {spec.slug}, then unzip)"
+                ),
+            )
+        files[kind] = path
+    train = read_table(files["train"])
+    test = read_table(files["test"])
+    sample = read_table(files["sample_submission"])
+
+    for column, frame, kind in (
+        (spec.id_column, train, "train"),
+        (spec.target, train, "train"),
+        (spec.id_column, test, "test"),
+        (spec.id_column, sample, "sample_submission"),
+    ):
+        if column not in frame.columns:
+            raise UserError(
+                f"column {column!r} not found",
+                where=str(files[kind]),
+                hint=f"the competition spec names it; columns are {list(frame.columns)[:12]}",
+            )
+    for frame, kind in ((train, "train"), (test, "test")):
+        if frame[spec.id_column].duplicated().any():
+            dup = frame.loc[frame[spec.id_column].duplicated(), spec.id_column].iloc[0]
+            raise UserError(
+                f"duplicate id {dup!r} in column {spec.id_column!r}", where=str(files[kind])
+            )
+    if train[spec.target].isna().any():
+        n = int(train[spec.target].isna().sum())
+        raise UserError(
+            f"the target {spec.target!r} is missing in {n} rows", where=str(files["train"])
+        )
+    missing = [c for c in train.columns if c not in test.columns and c != spec.target]
+    if missing:
+        raise UserError(
+            f"test file lacks training column(s) {missing[:5]}",
+            where=str(files["test"]),
+            hint="train and test must share their feature columns",
+        )
+    if spec.task == "regression" and not pd.api.types.is_numeric_dtype(train[spec.target]):
+        raise UserError(
+            f"regression target {spec.target!r} is not numeric", where=str(files["train"])
+        )
+    if spec.task != "regression" and train[spec.target].nunique() < 2:
+        raise UserError(f"target {spec.target!r} has a single class", where=str(files["train"]))
+    test = test[[c for c in train.columns if c != spec.target]]
+    return Frames(train=train, test=test, sample_submission=sample, files=files)
+
+
+def fingerprint(files: dict[str, Path]) -> dict[str, dict[str, object]]:
+    """sha256 and size of each input file: which data a run saw."""
+    out = {}
+    for kind, path in files.items():
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        out[kind] = {"path": path.name, "sha256": digest.hexdigest(), "bytes": path.stat().st_size}
+    return out
+
+
+def encode_target(y: pd.Series, task: str) -> tuple[np.ndarray, list]:
+    """Class indices 0..K-1 (sorted labels) for classification; float values for regression."""
+    if task == "regression":
+        return y.to_numpy(dtype=float), []
+    classes = sorted(pd.unique(y).tolist())
+    index = {label: i for i, label in enumerate(classes)}
+    return y.map(index).to_numpy(dtype=np.int64), classes

@@ -1,0 +1,290 @@
+"""Categorical encoders: one-hot, ordinal, target (cross-fitted) and frequency encoding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, TargetEncoder
+from sklearn.utils.multiclass import type_of_target
+
+from workbench.features.base import (
+    Step,
+    StepConfigError,
+    as_object,
+    require_columns,
+    select_columns,
+)
+
+
+class OneHot(Step):
+    """One-hot encode categorical columns into 0/1 columns ``<col>_<value>``.
+
+    Categories are learned on the training rows; missing values are a category of their
+    own (``<col>_nan``). Categories rarer than ``min_frequency`` (count, or share if < 1)
+    or beyond ``max_categories`` are pooled into ``<col>_infrequent_sklearn``. Values not
+    seen in training go to that pool if it exists, otherwise to all zeros.
+    """
+
+    def __init__(
+        self,
+        columns: str | Sequence[str] | None = "categorical",
+        min_frequency: int | float | None = None,
+        max_categories: int | None = None,
+        drop_original: bool = True,
+    ):
+        self.columns = columns
+        self.min_frequency = min_frequency
+        self.max_categories = max_categories
+        self.drop_original = drop_original
+
+    def fit(self, X: pd.DataFrame, y: pd.Series | None = None) -> OneHot:
+        self.columns_ = select_columns(X, self.columns, "onehot")
+        self.encoder_ = OneHotEncoder(
+            handle_unknown="infrequent_if_exist",
+            min_frequency=self.min_frequency,
+            max_categories=self.max_categories,
+            sparse_output=False,
+            dtype=np.int8,
+        )
+        if self.columns_:
+            try:
+                self.encoder_.fit(as_object(X[self.columns_]))
+            except (TypeError, ValueError) as exc:
+                raise StepConfigError(f"onehot: {exc}") from exc
+            self.encoded_names_ = [str(n) for n in self.encoder_.get_feature_names_out()]
+        else:
+            self.encoded_names_ = []
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        require_columns(X, self.columns_, "onehot")
+        out = X.drop(columns=self.columns_) if self.drop_original else X.copy()
+        if self.columns_:
+            encoded = self.encoder_.transform(as_object(X[self.columns_]))
+            encoded_frame = pd.DataFrame(encoded, index=X.index, columns=self.encoded_names_)
+            out = out.drop(columns=[c for c in self.encoded_names_ if c in out.columns])
+            out = pd.concat([out, encoded_frame], axis=1)
+        return self._remember_output(out)
+
+
+class Ordinal(Step):
+    """Replace categories by integer codes; unknown and missing values become -1.
+
+    Without ``mapping`` the codes are learned on the training rows (categories in sorted
+    order, 0, 1, 2, ...). ``mapping`` gives explicit codes for ordered grades, either one
+    mapping for all ``columns`` (``{Po: 1, Fa: 2, TA: 3, Gd: 4, Ex: 5}``) or one per column
+    (``{ExterQual: {...}, BsmtQual: {...}}``, whose keys are then the default columns). A
+    ``null`` key in a mapping gives the code of missing values.
+    """
+
+    def __init__(
+        self,
+        columns: str | Sequence[str] | None = None,
+        mapping: Mapping[str, Any] | None = None,
+    ):
+        self.columns = columns
+        self.mapping = mapping
+
+    def fit(self, X: pd.DataFrame, y: pd.Series | None = None) -> Ordinal:
+        per_column, shared = self._split_mapping()
+        columns = self.columns
+        if columns is None:
+            columns = list(per_column) if per_column else "categorical"
+        self.columns_ = select_columns(X, columns, "ordinal")
+        require_columns(X, list(per_column), "ordinal")
+        self.mappings_: dict[str, dict[Any, Any]] = {}
+        for column in self.columns_:
+            if column in per_column:
+                self.mappings_[column] = dict(per_column[column])
+            elif shared is not None:
+                self.mappings_[column] = dict(shared)
+        self.learned_ = [c for c in self.columns_ if c not in self.mappings_]
+        self.encoder_ = OrdinalEncoder(
+            handle_unknown="use_encoded_value",
+            unknown_value=-1,
+            encoded_missing_value=-1,
+            dtype=np.int64,
+        )
+        if self.learned_:
+            try:
+                self.encoder_.fit(as_object(X[self.learned_]))
+            except (TypeError, ValueError) as exc:
+                raise StepConfigError(f"ordinal: {exc}") from exc
+        return self
+
+    def _split_mapping(self) -> tuple[dict[str, Mapping[Any, Any]], Mapping[Any, Any] | None]:
+        if self.mapping is None:
+            return {}, None
+        if not isinstance(self.mapping, Mapping) or not self.mapping:
+            raise StepConfigError(
+                "ordinal: 'mapping' must be a non-empty dict",
+                hint="write e.g. mapping: {Po: 1, Fa: 2, TA: 3, Gd: 4, Ex: 5}",
+            )
+        nested = [isinstance(v, Mapping) for v in self.mapping.values()]
+        if all(nested):
+            return dict(self.mapping), None
+        if any(nested):
+            raise StepConfigError(
+                "ordinal: 'mapping' mixes per-column dicts and codes",
+                hint="give either one {value: code} dict, or {column: {value: code}}",
+            )
+        return {}, self.mapping
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        require_columns(X, self.columns_, "ordinal")
+        out = X.copy()
+        for column, mapping in self.mappings_.items():
+            missing_code = mapping.get(None, -1)
+            codes = as_object(X[[column]])[column].map(
+                lambda v, m=mapping: m.get(v, -1) if pd.notna(v) else None
+            )
+            out[column] = pd.to_numeric(codes.where(X[column].notna(), missing_code))
+        if self.learned_:
+            encoded = self.encoder_.transform(as_object(X[self.learned_]))
+            for i, column in enumerate(self.learned_):
+                out[column] = encoded[:, i]
+        return self._remember_output(out)
+
+
+class TargetEncode(Step):
+    """Replace categories by a smoothed mean of the target, cross-fitted on training rows.
+
+    Wraps scikit-learn's ``TargetEncoder``: on the training rows (``fit_transform``) each
+    row is encoded by a model fitted on the other ``cv`` folds, so a row's own target never
+    leaks into its feature; validation and test rows use the encoding learned on all
+    training rows. Outputs ``<col>_te`` (``<col>_te_<class>`` per class for multiclass
+    targets); ``drop_original`` removes the category column. Unseen categories get the
+    training target mean; missing values are a category of their own.
+    """
+
+    def __init__(
+        self,
+        columns: str | Sequence[str] | None = "categorical",
+        smooth: str | float = "auto",
+        cv: int = 5,
+        target_type: str = "auto",
+        drop_original: bool = True,
+        random_state: int | None = None,
+    ):
+        self.columns = columns
+        self.smooth = smooth
+        self.cv = cv
+        self.target_type = target_type
+        self.drop_original = drop_original
+        self.random_state = random_state
+
+    def _setup(self, X: pd.DataFrame, y: pd.Series | None) -> np.ndarray:
+        if y is None:
+            raise StepConfigError("target_encode: needs the target, which was not given")
+        if not (self.smooth == "auto" or isinstance(self.smooth, int | float)):
+            raise StepConfigError(
+                f"target_encode: smooth must be 'auto' or a number, got {self.smooth!r}"
+            )
+        if not isinstance(self.cv, int) or self.cv < 2:
+            raise StepConfigError(f"target_encode: cv must be an integer >= 2, got {self.cv!r}")
+        self.columns_ = select_columns(X, self.columns, "target_encode")
+        target = np.asarray(y)
+        kind = type_of_target(target) if self.target_type == "auto" else self.target_type
+        if kind not in ("continuous", "binary", "multiclass"):
+            raise StepConfigError(
+                f"target_encode: cannot encode for a target of type {kind!r}",
+                hint="set target_type to continuous, binary or multiclass",
+            )
+        splitter = KFold if kind == "continuous" else StratifiedKFold
+        self.encoder_ = TargetEncoder(
+            target_type=kind,
+            smooth=self.smooth,
+            cv=splitter(n_splits=self.cv, shuffle=True, random_state=self.random_state),
+        )
+        return target
+
+    def _names(self) -> list[str]:
+        classes = self.encoder_.classes_
+        if self.encoder_.target_type_ == "multiclass":
+            return [f"{c}_te_{k}" for c in self.columns_ for k in classes]
+        return [f"{c}_te" for c in self.columns_]
+
+    def _output(self, X: pd.DataFrame, encoded: np.ndarray) -> pd.DataFrame:
+        out = X.drop(columns=self.columns_) if self.drop_original else X.copy()
+        frame = pd.DataFrame(encoded, index=X.index, columns=self.encoded_names_)
+        out = pd.concat([out.drop(columns=[c for c in frame if c in out]), frame], axis=1)
+        return self._remember_output(out)
+
+    def fit(self, X: pd.DataFrame, y: pd.Series | None = None) -> TargetEncode:
+        target = self._setup(X, y)
+        self.encoded_names_: list[str] = []
+        if self.columns_:
+            with _target_errors(self.encoder_):
+                self.encoder_.fit(as_object(X[self.columns_]), target)
+            self.encoded_names_ = self._names()
+        return self
+
+    def fit_transform(self, X: pd.DataFrame, y: pd.Series | None = None, **fit_params: Any):
+        """Fit on all rows, but encode each training row out of fold (cross-fitting)."""
+        target = self._setup(X, y)
+        self.encoded_names_ = []
+        if not self.columns_:
+            return self._output(X, np.empty((len(X), 0)))
+        with _target_errors(self.encoder_):
+            encoded = self.encoder_.fit_transform(as_object(X[self.columns_]), target)
+        self.encoded_names_ = self._names()
+        return self._output(X, encoded)
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        require_columns(X, self.columns_, "target_encode")
+        if not self.columns_:
+            return self._output(X, np.empty((len(X), 0)))
+        return self._output(X, self.encoder_.transform(as_object(X[self.columns_])))
+
+
+@contextmanager
+def _target_errors(encoder: TargetEncoder) -> Iterator[None]:
+    """Report TargetEncoder's complaints about the target (e.g. tiny classes) as config errors."""
+    try:
+        yield
+    except ValueError as exc:
+        hint = None
+        if encoder.target_type != "continuous":
+            hint = (
+                f"the target was taken as {encoder.target_type}; for a numeric target "
+                "set target_type: continuous"
+            )
+        raise StepConfigError(f"target_encode: {exc}", hint=hint) from exc
+
+
+class FrequencyEncode(Step):
+    """Add ``<col>_freq``: the share of training rows having the row's value.
+
+    Missing values count as a value of their own; values unseen in training get 0.
+    """
+
+    def __init__(self, columns: str | Sequence[str] | None = "categorical"):
+        self.columns = columns
+
+    def fit(self, X: pd.DataFrame, y: pd.Series | None = None) -> FrequencyEncode:
+        self.columns_ = select_columns(X, self.columns, "frequency_encode")
+        n = max(len(X), 1)
+        self.frequencies_: dict[str, dict[Any, float]] = {}
+        self.missing_share_: dict[str, float] = {}
+        for column in self.columns_:
+            values = as_object(X[[column]])[column]
+            counts = values.value_counts(dropna=True)
+            self.frequencies_[column] = {k: float(v) / n for k, v in counts.items()}
+            self.missing_share_[column] = float(values.isna().sum()) / n
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        require_columns(X, self.columns_, "frequency_encode")
+        out = X.copy()
+        for column in self.columns_:
+            values = as_object(X[[column]])[column]
+            shares = self.frequencies_[column]
+            freq = values.map(lambda v, s=shares: s.get(v, 0.0) if pd.notna(v) else np.nan)
+            freq = freq.astype(float).where(values.notna(), self.missing_share_[column])
+            out[f"{column}_freq"] = freq
+        return self._remember_output(out)

@@ -1,0 +1,200 @@
+"""Evaluation metrics: one registry, one scoring entry point, threshold tuning.
+
+Conventions shared with the engine: ``y_true`` holds encoded class indices ``0..K-1`` for
+classification; predictions are the 1-D probability of class 1 (binary), an ``(n, K)``
+probability matrix (multiclass) or values in the target's units (regression). Label metrics
+(accuracy, F1) are scored on probabilities turned into labels by :func:`score`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from sklearn import metrics as skm
+
+from workbench.errors import UserError, did_you_mean
+
+TASKS = ("binary", "multiclass", "regression")
+_CLASSIFICATION = frozenset({"binary", "multiclass"})
+_REGRESSION = frozenset({"regression"})
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named metric: what it scores (``kind``), for which tasks, and in which direction."""
+
+    name: str
+    greater_is_better: bool
+    kind: Literal["label", "proba", "value"]
+    tasks: frozenset[str]
+    func: Callable[[np.ndarray, np.ndarray], float]
+
+    def is_better(self, a: float, b: float) -> bool:
+        """Whether score ``a`` is strictly better than score ``b``."""
+        return a > b if self.greater_is_better else a < b
+
+
+def _class_labels(pred: np.ndarray) -> list[int]:
+    """All class indices implied by a prediction: 2 for 1-D probabilities, else K columns."""
+    return [0, 1] if pred.ndim == 1 else list(range(pred.shape[1]))
+
+
+def _roc_auc(y_true: np.ndarray, pred: np.ndarray) -> float:
+    if pred.ndim == 1:
+        return float(skm.roc_auc_score(y_true, pred))
+    return float(
+        skm.roc_auc_score(
+            y_true, pred, multi_class="ovr", average="macro", labels=_class_labels(pred)
+        )
+    )
+
+
+def _log_loss(y_true: np.ndarray, pred: np.ndarray) -> float:
+    return float(skm.log_loss(y_true, pred, labels=_class_labels(pred)))
+
+
+def _f1_macro(y_true: np.ndarray, pred: np.ndarray) -> float:
+    return float(skm.f1_score(y_true, pred, average="macro"))
+
+
+def _rmse(y_true: np.ndarray, pred: np.ndarray) -> float:
+    return float(skm.root_mean_squared_error(y_true, pred))
+
+
+def _rmse_log(y_true: np.ndarray, pred: np.ndarray) -> float:
+    """RMSE between log(pred) and log(y) (House Prices); predictions <= 0 are clipped."""
+    y_true = np.asarray(y_true, dtype=float)
+    if np.any(y_true <= 0):
+        raise UserError(
+            f"metric 'rmse_log' needs positive targets, but the target has "
+            f"{int(np.sum(y_true <= 0))} value(s) <= 0 (smallest {y_true.min():g})",
+            where="metric",
+            hint="use 'rmse' (optionally with a log target transform) for non-positive targets",
+        )
+    pred = np.clip(np.asarray(pred, dtype=float), 1e-15, None)
+    return float(np.sqrt(np.mean((np.log(pred) - np.log(y_true)) ** 2)))
+
+
+def _metric(name, greater, kind, tasks, func) -> Metric:
+    return Metric(name, greater, kind, frozenset(tasks), func)
+
+
+_BOTH = ("binary", "multiclass")
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        _metric("accuracy", True, "label", _BOTH, lambda y, p: float(skm.accuracy_score(y, p))),
+        _metric("roc_auc", True, "proba", _BOTH, _roc_auc),
+        _metric("log_loss", False, "proba", _BOTH, _log_loss),
+        _metric("f1", True, "label", ("binary",), lambda y, p: float(skm.f1_score(y, p))),
+        _metric("f1_macro", True, "label", _BOTH, _f1_macro),
+        _metric("rmse", False, "value", _REGRESSION, _rmse),
+        _metric("rmse_log", False, "value", _REGRESSION, _rmse_log),
+        _metric("mae", False, "value", _REGRESSION, skm.mean_absolute_error),
+        _metric("r2", True, "value", _REGRESSION, lambda y, p: float(skm.r2_score(y, p))),
+    )
+}
+ALIASES = {"rmsle": "rmse_log"}
+METRICS.update({alias: METRICS[target] for alias, target in ALIASES.items()})
+
+
+def get_metric(name: str, task: str) -> Metric:
+    """Look up a metric by name (or alias) and check that it applies to ``task``."""
+    if task not in TASKS:
+        raise UserError(f"unknown task {task!r}", where="task", hint=did_you_mean(task, TASKS))
+    if name not in METRICS:
+        raise UserError(
+            f"unknown metric {name!r}", where="metric", hint=did_you_mean(name, METRICS)
+        )
+    metric = METRICS[name]
+    if task not in metric.tasks:
+        valid = [n for n, m in METRICS.items() if task in m.tasks]
+        raise UserError(
+            f"metric {name!r} is for {'/'.join(sorted(metric.tasks))} tasks, not {task}",
+            where="metric",
+            hint=f"metrics for {task}: {', '.join(valid)}",
+        )
+    return metric
+
+
+def to_labels(pred: np.ndarray, *, task: str, threshold: float = 0.5) -> np.ndarray:
+    """Hard class labels from probabilities (binary: ``pred >= threshold``; else argmax)."""
+    pred = np.asarray(pred)
+    if task == "binary":
+        if pred.ndim == 2:
+            pred = pred[:, -1]
+        return (pred >= threshold).astype(np.int64)
+    return np.argmax(pred, axis=1)
+
+
+def score(
+    metric: Metric, y_true: np.ndarray, pred: np.ndarray, *, task: str, threshold: float = 0.5
+) -> float:
+    """Score predictions with ``metric``, turning probabilities into labels if it needs them."""
+    y_true = np.asarray(y_true)
+    pred = np.asarray(pred)
+    if len(y_true) != len(pred):
+        raise ValueError(f"y_true has {len(y_true)} rows but predictions have {len(pred)}")
+    if metric.kind == "label":
+        pred = to_labels(pred, task=task, threshold=threshold)
+    elif task == "binary" and pred.ndim == 2:
+        pred = pred[:, -1]
+    return float(metric.func(y_true, pred))
+
+
+def _count_scores(name: str, tp, fp, fn, tn) -> np.ndarray | None:
+    """Vectorised accuracy/F1 from confusion counts at every candidate threshold."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1_pos = np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+        f1_neg = np.where(tn > 0, 2 * tn / (2 * tn + fp + fn), 0.0)
+    if name == "accuracy":
+        return (tp + tn) / (tp + fp + fn + tn)
+    if name == "f1":
+        return f1_pos
+    if name == "f1_macro":
+        return (f1_pos + f1_neg) / 2
+    return None
+
+
+def best_threshold(metric: Metric, y_true: np.ndarray, proba: np.ndarray) -> tuple[float, float]:
+    """The decision threshold on (OOF) binary probabilities that optimises a label metric.
+
+    Returns ``(threshold, score)``. Accuracy and F1 are evaluated at every distinct
+    probability at once (sort + cumulative sums, O(n log n)); other label metrics on a
+    0.01 grid. Thresholds are midpoints between consecutive distinct probabilities, so
+    they generalise a little better than the probabilities themselves.
+    """
+    if metric.kind != "label" or "binary" not in metric.tasks:
+        raise ValueError(f"threshold tuning needs a binary label metric, not {metric.name!r}")
+    y_true = np.asarray(y_true).astype(np.int64)
+    proba = np.asarray(proba, dtype=float)
+    if proba.ndim == 2:
+        proba = proba[:, -1]
+
+    order = np.argsort(-proba, kind="stable")
+    p_sorted, y_sorted = proba[order], y_true[order]
+    # Last position of each run of equal probabilities: predicting positive for
+    # ``proba >= p_sorted[k]`` marks rows 0..k positive.
+    last = np.flatnonzero(np.r_[p_sorted[1:] != p_sorted[:-1], True])
+    tp = np.r_[0, np.cumsum(y_sorted)[last]].astype(float)
+    n_pos_pred = np.r_[0, last + 1].astype(float)
+    fp = n_pos_pred - tp
+    fn = y_true.sum() - tp
+    tn = len(y_true) - y_true.sum() - fp
+    # Candidate k (0 = nothing positive) keeps rows with proba >= distinct[k - 1];
+    # its threshold is the midpoint between that value and the next lower one.
+    distinct = p_sorted[last]
+    lower = np.r_[distinct[1:], distinct[-1] - 1e-6]
+    thresholds = np.r_[np.nextafter(distinct[0], np.inf), (distinct + lower) / 2]
+
+    scores = _count_scores(metric.name, tp, fp, fn, tn)
+    if scores is None:
+        thresholds = np.round(np.arange(0.0, 1.0001, 0.01), 2)
+        scores = np.array(
+            [score(metric, y_true, proba, task="binary", threshold=t) for t in thresholds]
+        )
+    best = int(np.argmax(scores) if metric.greater_is_better else np.argmin(scores))
+    return float(thresholds[best]), float(scores[best])
