@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import BASE_FEATURES, write_config
+from synthetic import BASE_FEATURES, write_config
 
 from workbench import engine
 from workbench.errors import UserError

@@ -14,6 +14,7 @@ from workbench.models import (
     model_importance,
     model_kinds,
     predict,
+    resolve_params,
     supports_early_stopping,
 )
 
@@ -37,6 +38,13 @@ FAST = {
     "xgboost": {"n_estimators": 20},
     "lightgbm": {"n_estimators": 20, "min_child_samples": 5},
     "hist_gb": {"max_iter": 20},
+    "voting": {
+        "estimators": [
+            {"kind": "decision_tree"},
+            {"kind": "lightgbm", "params": {"n_estimators": 20, "min_child_samples": 5}},
+        ],
+        "weights": [1, 2],
+    },
 }
 CASES = [
     (kind, task)
@@ -191,3 +199,97 @@ def test_defaults_are_plain_config_values():
     for kind, task in CASES:
         for value in default_params(kind, task).values():
             assert isinstance(value, (int, float, str, bool, list))
+
+
+VOTING_REGRESSION = {
+    "estimators": [
+        {"kind": "lasso", "params": {"alpha": 0.01}},
+        {"kind": "lightgbm", "params": {"n_estimators": 20, "min_child_samples": 5}},
+    ],
+    "weights": [0.25, 0.75],
+}
+
+
+def test_voting_regressor_is_the_weighted_mean_of_its_sub_models():
+    X, y = _data("regression")
+    model = make_model("voting", task="regression", params=VOTING_REGRESSION, seed=4, n_threads=2)
+    lasso, lgbm = (est for _, est in model.estimators)
+    assert lasso.get_params()["alpha"] == 0.01 and lasso.get_params()["max_iter"] == 50000
+    assert lgbm.get_params()["random_state"] == 4 and lgbm.get_params()["n_jobs"] == 2
+    assert (
+        lgbm.get_params()["learning_rate"]
+        == default_params("lightgbm", "regression")["learning_rate"]
+    )
+    fit_model(model, X, y)
+    parts = [predict(est, X, "regression") for est in model.estimators_]
+    np.testing.assert_allclose(
+        predict(model, X, "regression"), 0.25 * parts[0] + 0.75 * parts[1], rtol=1e-9
+    )
+    importance = model_importance(model)
+    assert importance.shape == (6,) and np.isclose(importance.sum(), 1.0)
+
+
+def test_voting_classifier_votes_soft():
+    X, y = _data("multiclass")
+    model = make_model("voting", task="multiclass", params=FAST["voting"], seed=0, n_threads=1)
+    assert model.voting == "soft"
+    fit_model(model, X, y)
+    pred = predict(model, X, "multiclass")
+    np.testing.assert_allclose(pred.sum(axis=1), 1.0)
+    assert (pred.argmax(axis=1) == y).mean() > 0.8
+
+
+def test_voting_with_bad_column_names_and_lightgbm():
+    X, y = _data("regression")
+    X.columns = [f"f[{i}]" for i in range(X.shape[1])]
+    model = make_model("voting", task="regression", params=VOTING_REGRESSION, seed=0, n_threads=1)
+    fit_model(model, X, y)
+    assert predict(model, X, "regression").shape == (len(y),)
+
+
+def test_voting_resolve_params_fills_sub_model_defaults():
+    assert default_params("voting", "regression") == {}
+    resolved = resolve_params("voting", "regression", VOTING_REGRESSION)
+    lasso, lgbm = resolved["estimators"]
+    assert lasso == {"kind": "lasso", "params": {"alpha": 0.01, "max_iter": 50000}}
+    assert lgbm["params"]["num_leaves"] == 31 and lgbm["params"]["n_estimators"] == 20
+    assert resolved["weights"] == [0.25, 0.75]
+    # resolving again changes nothing, and the result still builds
+    assert resolve_params("voting", "regression", resolved) == resolved
+    make_model("voting", task="regression", params=resolved, seed=0, n_threads=1)
+    assert resolve_params("lasso", "regression", {"alpha": 1.0})["max_iter"] == 50000
+
+
+@pytest.mark.parametrize(
+    ("params", "where", "hint"),
+    [
+        ({}, "model.params.estimators", "estimators:"),
+        ({"estimators": []}, "model.params.estimators", None),
+        ({"estimators": [{"params": {}}]}, "model.params.estimators[0]", None),
+        (
+            {"estimators": [{"kind": "lasso", "parms": {}}]},
+            "model.params.estimators[0].parms",
+            "params",
+        ),
+        (
+            {"estimators": [{"kind": "lasso"}, {"kind": "lightgbm", "params": {"num_leafs": 8}}]},
+            "model.params.estimators[1].params.num_leafs",
+            "num_leaves",
+        ),
+        ({"estimators": [{"kind": "lightbgm"}]}, "model.params.estimators[0].kind", "lightgbm"),
+        ({"estimators": [{"kind": "logistic"}]}, "model.params.estimators[0].kind", "ridge"),
+        (
+            {"estimators": [{"kind": "lasso", "params": {"random_state": 1}}]},
+            "model.params.estimators[0].params.random_state",
+            "seed",
+        ),
+        ({"estimators": [{"kind": "lasso"}], "weights": [1, 2]}, "model.params.weights", None),
+        ({"estimators": [{"kind": "lasso"}], "wieghts": [1]}, "model.params.wieghts", "weights"),
+    ],
+)
+def test_voting_errors_name_the_field(params, where, hint):
+    with pytest.raises(UserError) as err:
+        make_model("voting", task="regression", params=params, seed=0, n_threads=1)
+    assert err.value.where == where
+    if hint:
+        assert hint in err.value.hint

@@ -65,7 +65,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     console = Console(stderr=True, quiet=args.quiet, highlight=False)
     printer = FoldPrinter(console)
-    console.print(f"[bold]workbench run[/bold] {args.config}")
     result = run_experiment(args.config, args.overrides, on_fold=printer)
     print_summary(console, result)
     print(result.run_id)

@@ -52,7 +52,7 @@ def resolve(config: ExperimentConfig, competition: Competition) -> ExperimentCon
         raise UserError(f"cv scheme {scheme!r} needs cv.group_column", where="cv.group_column")
     # Validates the kind and every parameter name now, before any data is touched.
     models.make_model(config.model.kind, task=task, params=config.model.params, seed=0, n_threads=1)
-    params = {**models.default_params(config.model.kind, task), **config.model.params}
+    params = models.resolve_params(config.model.kind, task, config.model.params)
     if config.model.target_transform != "none" and task != "regression":
         raise UserError(
             "target_transform is for regression targets", where="model.target_transform"
@@ -104,8 +104,28 @@ def run_experiment(
     on_fold: Callable[[FoldResult, int], None] | None = None,
 ) -> RunResult:
     """Run one experiment end to end and return where its outputs are."""
-    started = time.perf_counter()
     config_path = Path(config_path)
+    try:
+        return _execute(config_path, overrides, project, on_fold)
+    except UserError as exc:
+        raise _locate(exc, config_path) from None
+
+
+def _locate(exc: UserError, config_path: Path) -> UserError:
+    """Prefix a config-field error (``model.kind``, ``features[2]``) with the config file."""
+    fields = ("model", "features", "cv", "metric", "predict", "report", "competition")
+    if exc.where and exc.where.startswith(fields):
+        return exc.located(str(config_path))
+    return exc
+
+
+def _execute(
+    config_path: Path,
+    overrides: list[str] | None,
+    project: Project | None,
+    on_fold: Callable[[FoldResult, int], None] | None,
+) -> RunResult:
+    started = time.perf_counter()
     config = load_config(config_path, overrides)
     project = project or Project.find(config_path.parent)
     competition = load_competition(config.competition, project)

@@ -135,6 +135,12 @@ SPECS: dict[str, ModelSpec] = {
         # Raw-scale regression targets rarely meet the tolerance; stop on a 10% holdout.
         regressor_defaults={"early_stopping": True, "n_iter_no_change": 20},
     ),
+    # A blend of other kinds (params: estimators, weights); built by _make_voting.
+    "voting": ModelSpec(
+        classifier=_SK + "ensemble.VotingClassifier",
+        regressor=_SK + "ensemble.VotingRegressor",
+        seed_param=None,
+    ),
 }
 
 
@@ -199,6 +205,21 @@ def default_params(kind: str, task: str) -> dict:
     return {**spec.defaults, **extra}
 
 
+def resolve_params(kind: str, task: str, params: dict) -> dict:
+    """``params`` with the kind's defaults filled in (for voting: each sub-model's too)."""
+    params = dict(params or {})
+    if kind != "voting":
+        return {**default_params(kind, task), **params}
+    estimators = [
+        {
+            "kind": sub["kind"],
+            "params": resolve_params(sub["kind"], task, sub.get("params") or {}),
+        }
+        for sub in _voting_estimators(params.get("estimators"))
+    ]
+    return {**default_params(kind, task), **params, "estimators": estimators}
+
+
 def supports_early_stopping(kind: str) -> bool:
     """Whether ``fit_model`` can early-stop this kind on validation rows."""
     return _spec(kind).early_stopping
@@ -230,6 +251,8 @@ def make_model(kind: str, *, task: str, params: dict, seed: int, n_threads: int)
     """Build an unfitted estimator: defaults, then user ``params``, then seed and threads."""
     spec = _spec(kind)
     cls = _import(_class_path(kind, task))
+    if kind == "voting":
+        return _make_voting(cls, task=task, params=params, seed=seed, n_threads=n_threads)
     params = dict(params or {})
     primary = set(cls().get_params(deep=False))
     valid = _valid_param_names(kind, cls)
@@ -268,8 +291,111 @@ def make_model(kind: str, *, task: str, params: dict, seed: int, n_threads: int)
     return model
 
 
+VOTING_PARAMS = ("estimators", "weights")
+
+
+def _voting_estimators(estimators: Any) -> list[dict]:
+    """Check ``model.params.estimators`` of a voting model: a list of ``{kind, params}``."""
+    example = "write e.g. estimators: [{kind: lasso}, {kind: lightgbm, params: {num_leaves: 7}}]"
+    if estimators is None:
+        raise UserError(
+            "a voting model needs 'estimators': the models to blend",
+            where="model.params.estimators",
+            hint=example,
+        )
+    if not isinstance(estimators, list) or not estimators:
+        raise UserError(
+            "'estimators' must be a non-empty list of {kind, params}",
+            where="model.params.estimators",
+            hint=example,
+        )
+    out = []
+    for index, sub in enumerate(estimators):
+        where = f"model.params.estimators[{index}]"
+        if not isinstance(sub, Mapping) or not isinstance(sub.get("kind"), str):
+            raise UserError("each estimator needs a 'kind'", where=where, hint=example)
+        unknown = set(sub) - {"kind", "params"}
+        if unknown:
+            key = sorted(unknown)[0]
+            raise UserError(
+                f"unknown key {key!r} in a voting estimator",
+                where=f"{where}.{key}",
+                hint=did_you_mean(key, ["kind", "params"]),
+            )
+        if sub.get("params") is not None and not isinstance(sub["params"], Mapping):
+            raise UserError("'params' must be a mapping", where=f"{where}.params")
+        out.append({"kind": sub["kind"], "params": dict(sub.get("params") or {})})
+    return out
+
+
+def _make_voting(cls: type, *, task: str, params: dict, seed: int, n_threads: int) -> Any:
+    """VotingRegressor / VotingClassifier(voting="soft") of sub-models built by make_model.
+
+    Every sub-model gets the run's seed and thread count; they are fitted one after the
+    other (``n_jobs`` unset), so threads are never oversubscribed.
+    """
+    params = dict(params or {})
+    for key in params:
+        if key not in VOTING_PARAMS:
+            raise UserError(
+                f"unknown parameter {key!r} for a voting model",
+                where=f"model.params.{key}",
+                hint=did_you_mean(key, VOTING_PARAMS),
+            )
+    subs = _voting_estimators(params.get("estimators"))
+    estimators = []
+    for index, sub in enumerate(subs):
+        try:
+            model = make_model(
+                sub["kind"], task=task, params=sub["params"], seed=seed, n_threads=n_threads
+            )
+        except UserError as exc:
+            prefix = f"model.params.estimators[{index}]"
+            where = exc.where or "model"
+            where = prefix + where[len("model") :] if where.startswith("model") else where
+            raise UserError(exc.message, where=where, hint=exc.hint) from exc
+        estimators.append((f"{sub['kind']}_{index}", model))
+    weights = params.get("weights")
+    if weights is not None:
+        if (
+            not isinstance(weights, list)
+            or len(weights) != len(estimators)
+            or not all(
+                isinstance(w, (int, float)) and not isinstance(w, bool) and w >= 0 for w in weights
+            )
+        ):
+            raise UserError(
+                f"'weights' must list {len(estimators)} non-negative numbers, one per estimator",
+                where="model.params.weights",
+            )
+        if sum(weights) <= 0:
+            raise UserError("'weights' must not all be 0", where="model.params.weights")
+    extra = {} if task == "regression" else {"voting": "soft"}
+    model = cls(estimators=estimators, weights=weights, **extra)
+    model._workbench_n_threads = max(1, int(n_threads))
+    return model
+
+
 def _library(model: Any) -> str:
     return type(model).__module__.split(".")[0]
+
+
+def _sub_models(model: Any) -> list[Any]:
+    """The sub-models of a voting model (the fitted ones once fitted); [] for other models."""
+    from sklearn.ensemble import VotingClassifier, VotingRegressor
+
+    if not isinstance(model, (VotingClassifier, VotingRegressor)):
+        return []
+    fitted = getattr(model, "estimators_", None)
+    if fitted is not None:
+        return list(fitted)
+    return [est for _, est in model.estimators if est != "drop"]
+
+
+def _needs_safe_names(model: Any) -> bool:
+    if _library(model) in ("xgboost", "lightgbm"):
+        return True
+    return any(_needs_safe_names(sub) for sub in _sub_models(model))
 
 
 _BAD_NAME = re.compile(r'[\[\]<>{}",:]')
@@ -277,7 +403,7 @@ _BAD_NAME = re.compile(r'[\[\]<>{}",:]')
 
 def _safe_columns(model: Any, X: Any) -> Any:
     """Rename pandas columns that xgboost/lightgbm reject (``[``, ``<``, JSON characters)."""
-    if _library(model) not in ("xgboost", "lightgbm") or not hasattr(X, "columns"):
+    if not hasattr(X, "columns") or not _needs_safe_names(model):
         return X
     columns = [str(c) for c in X.columns]
     if not any(_BAD_NAME.search(c) for c in columns) and all(isinstance(c, str) for c in X.columns):
@@ -342,7 +468,14 @@ def fit_model(
 
 
 def model_importance(model: Any) -> np.ndarray | None:
-    """Per-feature importance: gain for boosters, mean |coef| for linear models, else None."""
+    """Per-feature importance: gain for boosters, mean |coef| for linear models, else None.
+
+    For a voting model: the weighted mean of its sub-models' importances, each normalised to
+    sum to 1 (sub-models without one are left out; None if none has one).
+    """
+    subs = _sub_models(model)
+    if subs:
+        return _voting_importance(model, subs)
     if _library(model) == "lightgbm":
         return np.asarray(model.booster_.feature_importance(importance_type="gain"), dtype=float)
     if hasattr(model, "feature_importances_"):
@@ -352,6 +485,22 @@ def model_importance(model: Any) -> np.ndarray | None:
         return None
     coef = np.abs(np.asarray(coef, dtype=float))
     return coef.mean(axis=0) if coef.ndim == 2 else coef
+
+
+def _voting_importance(model: Any, subs: list[Any]) -> np.ndarray | None:
+    weights = getattr(model, "weights", None) or [1.0] * len(subs)
+    total, weight_sum = None, 0.0
+    for sub, weight in zip(subs, weights, strict=False):
+        importance = model_importance(sub)
+        if importance is None or not weight:
+            continue
+        norm = importance.sum()
+        importance = importance / norm if norm > 0 else importance
+        if total is not None and importance.shape != total.shape:
+            return None
+        total = weight * importance if total is None else total + weight * importance
+        weight_sum += weight
+    return None if total is None else total / weight_sum
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

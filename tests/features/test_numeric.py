@@ -3,7 +3,14 @@ import pandas as pd
 import pytest
 
 from workbench.features.base import StepConfigError
-from workbench.features.numeric import Arithmetic, Log1p, PowerTransform, QuantileBin, Scale
+from workbench.features.numeric import (
+    Arithmetic,
+    Clip,
+    Log1p,
+    PowerTransform,
+    QuantileBin,
+    Scale,
+)
 
 
 def test_scale_uses_training_statistics():
@@ -100,3 +107,39 @@ def test_arithmetic_errors(params):
     frame = pd.DataFrame({"a": [1.0], "b": [2.0], "s": ["x"]})
     with pytest.raises(StepConfigError):
         Arithmetic(**params).fit(frame)
+
+
+def test_clip_bounds_come_from_training_rows_only():
+    train = pd.DataFrame({"x": [0.0, 5.0, 10.0, np.nan], "s": ["a", "b", "c", "d"]})
+    test = pd.DataFrame({"x": [-3.0, 7.0, 50.0, np.nan], "s": list("wxyz")}, index=[7, 8, 9, 10])
+    step = Clip().fit(train)
+    assert step.columns_ == ["x"]
+    assert (step.lower_["x"], step.upper_["x"]) == (0.0, 10.0)  # not the test rows' -3 / 50
+    out = step.transform(test)
+    assert out["x"].tolist()[:3] == [0.0, 7.0, 10.0]  # beyond the training range: clipped
+    assert np.isnan(out.loc[10, "x"])  # missing stays missing
+    assert out["s"].tolist() == list("wxyz") and out.index.tolist() == [7, 8, 9, 10]
+
+
+def test_clip_quantiles_winsorise():
+    train = pd.DataFrame({"x": np.arange(101.0), "y": np.arange(101.0) * 2})
+    step = Clip(columns=["x"], lower_quantile=0.1, upper_quantile=0.9).fit(train)
+    out = step.transform(pd.DataFrame({"x": [0.0, 50.0, 100.0], "y": [0.0, 500.0, -1.0]}))
+    assert out["x"].tolist() == [10.0, 50.0, 90.0]
+    assert out["y"].tolist() == [0.0, 500.0, -1.0]  # not listed: untouched
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lower_quantile": -0.1},
+        {"upper_quantile": 1.5},
+        {"upper_quantile": "high"},
+        {"lower_quantile": 0.8, "upper_quantile": 0.2},
+        {"columns": ["s"]},
+    ],
+)
+def test_clip_errors(params):
+    frame = pd.DataFrame({"x": [1.0, 2.0], "s": ["a", "b"]})
+    with pytest.raises(StepConfigError):
+        Clip(**params).fit(frame)

@@ -281,3 +281,58 @@ def _apply(op: str, left: Any, right: Any) -> Any:
     if op == "mul":
         return left * right
     return np.divide(left, right)
+
+
+class Clip(Step):
+    """Clip (winsorise) numeric columns to quantiles of the training rows.
+
+    ``lower_quantile`` and ``upper_quantile`` (0 and 1 by default: the training minimum and
+    maximum) are learned in ``fit`` from the fold's training rows; values met later outside
+    those bounds are set to them, so models do not extrapolate beyond what they were trained
+    on. Missing values are ignored when fitting and stay missing.
+    """
+
+    def __init__(
+        self,
+        columns: str | Sequence[str] | None = "numeric",
+        lower_quantile: float = 0.0,
+        upper_quantile: float = 1.0,
+    ):
+        self.columns = columns
+        self.lower_quantile = lower_quantile
+        self.upper_quantile = upper_quantile
+
+    def fit(self, X: pd.DataFrame, y: pd.Series | None = None) -> Clip:
+        for name in ("lower_quantile", "upper_quantile"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not 0 <= value <= 1
+            ):
+                raise StepConfigError(f"clip: {name} must be a number in [0, 1], got {value!r}")
+        if self.lower_quantile > self.upper_quantile:
+            raise StepConfigError(
+                f"clip: lower_quantile ({self.lower_quantile}) is above upper_quantile "
+                f"({self.upper_quantile})"
+            )
+        self.columns_ = numeric_columns(X, self.columns, "clip")
+        self.lower_: dict[str, float] = {}
+        self.upper_: dict[str, float] = {}
+        for column in self.columns_:
+            values = as_float(X[[column]])[:, 0]
+            values = values[~np.isnan(values)]
+            if len(values):
+                low, high = np.quantile(values, [self.lower_quantile, self.upper_quantile])
+            else:
+                low, high = -np.inf, np.inf
+            self.lower_[column], self.upper_[column] = float(low), float(high)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        require_columns(X, self.columns_, "clip")
+        out = X.copy()
+        for column in self.columns_:
+            values = as_float(X[[column]])[:, 0]
+            out[column] = np.clip(values, self.lower_[column], self.upper_[column])
+        return self._remember_output(out)

@@ -25,6 +25,7 @@ STEPS: dict[str, str] = {
     "power": "workbench.features.numeric:PowerTransform",
     "quantile_bin": "workbench.features.numeric:QuantileBin",
     "arithmetic": "workbench.features.numeric:Arithmetic",
+    "clip": "workbench.features.numeric:Clip",
     "onehot": "workbench.features.encode:OneHot",
     "ordinal": "workbench.features.encode:Ordinal",
     "target_encode": "workbench.features.encode:TargetEncode",

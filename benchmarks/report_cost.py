@@ -1,0 +1,51 @@
+"""What building the report adds to a Titanic run: runs with the report on and off, alternating.
+
+.venv/bin/python benchmarks/report_cost.py [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from workbench.competition import Project  # noqa: E402
+from workbench.experiment import run_experiment  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--config", default="configs/titanic.yaml")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project(Path(tmp))
+        shutil.copytree(ROOT / "competitions", project.root / "competitions")
+        shutil.copytree(ROOT / "configs", project.root / "configs")
+        config = project.root / args.config
+        run_experiment(config, ["report=true"], project=project)  # warm imports and caches
+        off, on, report = [], [], []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            run_experiment(config, ["report=false"], project=project)
+            off.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            result = run_experiment(config, ["report=true"], project=project)
+            on.append(time.perf_counter() - start)
+            report.append(result.metrics["timings"]["report_seconds"])
+    a, b = statistics.median(off), statistics.median(on)
+    print(f"report off: median {a:.3f}s {[round(t, 3) for t in off]}")
+    print(f"report on:  median {b:.3f}s {[round(t, 3) for t in on]}")
+    print(f"report build itself: median {statistics.median(report):.3f}s")
+    print(f"the report adds {100 * (b - a) / a:.1f}% to the run")
+
+
+if __name__ == "__main__":
+    main()

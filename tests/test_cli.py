@@ -1,0 +1,98 @@
+"""The command line as a user meets it: exit codes, one clear message, no traceback."""
+
+import subprocess
+import sys
+
+import yaml
+from synthetic import BASE_FEATURES, write_config
+
+from workbench.cli import main
+
+
+def test_run_prints_the_run_id_on_stdout(project, capsys):
+    path = write_config(
+        project,
+        "ok",
+        {
+            "competition": "synth_binary",
+            "features": BASE_FEATURES,
+            "model": {"kind": "logistic"},
+            "report": False,
+        },
+    )
+    assert main(["run", str(path)]) == 0
+    out = capsys.readouterr()
+    run_id = out.out.strip()
+    assert (project / "runs" / "synth_binary" / run_id / "metrics.json").is_file()
+    assert "mean ± std" in out.err
+    assert "fold 5" in out.err
+
+
+def test_set_overrides_reach_the_run(project, capsys):
+    path = write_config(
+        project,
+        "ok",
+        {
+            "competition": "synth_binary",
+            "features": BASE_FEATURES,
+            "model": {"kind": "logistic"},
+            "report": False,
+        },
+    )
+    assert main(["run", str(path), "--set", "cv.folds=3", "--quiet"]) == 0
+    run_id = capsys.readouterr().out.strip()
+    config = yaml.safe_load((project / "runs/synth_binary" / run_id / "config.yaml").read_text())
+    assert config["cv"]["folds"] == 3
+
+
+def test_user_error_is_one_message_and_exit_2(project, capsys):
+    path = write_config(
+        project, "bad", {"competition": "synth_binary", "model": {"kind": "logistc"}}
+    )
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "bad.yaml: model.kind" in err
+    assert "model.kind" in err and "did you mean 'logistic'" in err
+    assert "Traceback" not in err
+
+
+def test_missing_config_file(project, capsys):
+    assert main(["run", "configs/nope.yaml"]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_report_for_unknown_run(project, capsys):
+    assert main(["report", "no-such-run"]) == 2
+    assert "no run" in capsys.readouterr().err
+
+
+def test_module_entry_point_exits_2_without_traceback(project):
+    path = write_config(project, "bad", {"competition": "nope", "model": {"kind": "logistic"}})
+    proc = subprocess.run(
+        [sys.executable, "-m", "workbench", "run", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "unknown competition 'nope'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys, contextlib, io\n"
+        "from workbench.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try: main(['--help'])\n"
+        "    except SystemExit: pass\n"
+        "heavy = [m for m in ('sklearn', 'lightgbm', 'xgboost', 'pandas', 'matplotlib', 'kaggle',"
+        " 'optuna') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""

@@ -1,0 +1,156 @@
+"""Regression figures: predicted vs actual, residuals, error by target decile, worst rows.
+
+``log_space=True`` (for ``rmse_log``-style metrics) draws errors as ``log1p(pred) - log1p(y)``,
+the quantity the metric averages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from workbench.report.style import MEAN_COLOR, NEUTRAL, PALETTE, new_figure, styled
+
+
+def _space(values: np.ndarray, log_space: bool) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    return np.log1p(np.clip(values, 0, None)) if log_space else values
+
+
+def errors(y_true: np.ndarray, pred: np.ndarray, log_space: bool = False) -> np.ndarray:
+    """Signed error ``pred - actual`` (in log1p space when ``log_space``)."""
+    return _space(pred, log_space) - _space(y_true, log_space)
+
+
+def compact(value: float) -> str:
+    """A short number for tick labels: 98k, 1.2M, 0.53."""
+    size = abs(value)
+    if size >= 1e9:
+        return f"{value / 1e9:.3g}G"
+    if size >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if size >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:.3g}"
+
+
+def _scatter_kwargs(n: int) -> dict:
+    return {"s": 10 if n < 2000 else 4, "alpha": 0.5 if n < 2000 else 0.25, "linewidths": 0}
+
+
+@styled
+def pred_vs_actual_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool = False) -> Figure:
+    """Predicted vs actual values with the perfect-prediction diagonal."""
+    y = _space(y_true, log_space)
+    p = _space(pred, log_space)
+    fig = new_figure(5.0, width=5.6)
+    ax = fig.add_subplot()
+    ax.scatter(y, p, color=PALETTE[0], **_scatter_kwargs(len(y)))
+    lo = float(np.nanmin([y.min(), p.min()]))
+    hi = float(np.nanmax([y.max(), p.max()]))
+    ax.plot([lo, hi], [lo, hi], ls="--", color=MEAN_COLOR, lw=1.5, label="perfect prediction")
+    unit = " (log1p)" if log_space else ""
+    ax.set(xlabel=f"Actual{unit}", ylabel=f"Predicted{unit}", title="Predicted vs actual")
+    ax.legend(loc="upper left")
+    return fig
+
+
+@styled
+def residuals_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool = False) -> Figure:
+    """Residuals (predicted − actual) against the prediction."""
+    p = _space(pred, log_space)
+    err = errors(y_true, pred, log_space)
+    fig = new_figure(4.2, width=5.6)
+    ax = fig.add_subplot()
+    ax.scatter(p, err, color=PALETTE[0], **_scatter_kwargs(len(p)))
+    ax.axhline(0, color=MEAN_COLOR, ls="--", lw=1.5)
+    unit = " (log1p)" if log_space else ""
+    ax.set(
+        xlabel=f"Predicted{unit}",
+        ylabel=f"Error: predicted − actual{unit}",
+        title="Residuals vs predicted",
+    )
+    return fig
+
+
+@styled
+def residual_hist_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool = False) -> Figure:
+    """Distribution of the residuals."""
+    err = errors(y_true, pred, log_space)
+    fig = new_figure(4.2, width=5.6)
+    ax = fig.add_subplot()
+    ax.hist(err, bins=40, color=PALETTE[0], alpha=0.85)
+    ax.axvline(0, color=MEAN_COLOR, ls="--", lw=1.5)
+    ax.axvline(float(np.mean(err)), color=NEUTRAL, ls=":", lw=1.5, label=f"mean {np.mean(err):.3g}")
+    unit = " (log1p)" if log_space else ""
+    ax.set(xlabel=f"Error: predicted − actual{unit}", ylabel="Rows", title="Residual distribution")
+    ax.legend(loc="upper right")
+    return fig
+
+
+def error_by_decile(y_true: np.ndarray, pred: np.ndarray, log_space: bool = False) -> pd.DataFrame:
+    """Mean absolute error and mean signed error per decile of the actual target."""
+    y = np.asarray(y_true, dtype=float)
+    err = errors(y, pred, log_space)
+    deciles = pd.qcut(pd.Series(y).rank(method="first"), q=min(10, len(y)), labels=False)
+    frame = pd.DataFrame({"decile": deciles.to_numpy(), "y": y, "abs_err": np.abs(err), "err": err})
+    out = frame.groupby("decile").agg(
+        lo=("y", "min"), hi=("y", "max"), mae=("abs_err", "mean"), bias=("err", "mean")
+    )
+    return out.reset_index()
+
+
+@styled
+def error_by_decile_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool = False) -> Figure:
+    """Bar chart of the mean absolute error per decile of the actual target."""
+    table = error_by_decile(y_true, pred, log_space)
+    fig = new_figure(3.8, width=9.6)
+    ax = fig.add_subplot()
+    x = np.arange(len(table))
+    ax.bar(x, table["mae"], color=PALETTE[0], label="mean |error|")
+    ax.plot(x, table["bias"], "o-", color=MEAN_COLOR, label="mean error (bias)")
+    ax.axhline(0, color=NEUTRAL, lw=0.8)
+    ax.set_xticks(
+        x,
+        [
+            f"D{i + 1}\n{compact(lo)}\n–{compact(hi)}"
+            for i, lo, hi in zip(table["decile"], table["lo"], table["hi"], strict=True)
+        ],
+        fontsize=8.5,
+    )
+    unit = " (log1p)" if log_space else ""
+    ax.set(
+        xlabel="Decile of the actual target (range of actual values)",
+        ylabel=f"Error{unit}",
+        title="Error by target decile",
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+def worst_rows(
+    ids: Sequence,
+    y_true: np.ndarray,
+    pred: np.ndarray,
+    log_space: bool = False,
+    n: int = 15,
+    folds: Sequence | None = None,
+) -> pd.DataFrame:
+    """The ``n`` rows with the largest absolute error (log1p space when ``log_space``)."""
+    err = errors(y_true, pred, log_space)
+    frame = pd.DataFrame(
+        {
+            "id": list(ids),
+            "actual": np.asarray(y_true, dtype=float),
+            "predicted": np.asarray(pred, dtype=float),
+            "error": err,
+            "abs_error": np.abs(err),
+        }
+    )
+    if folds is not None:
+        frame.insert(1, "fold", list(folds))
+    order = np.argsort(-frame["abs_error"].to_numpy(), kind="stable")[:n]
+    return frame.iloc[order].reset_index(drop=True)
