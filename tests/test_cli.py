@@ -1,8 +1,10 @@
 """The command line as a user meets it: exit codes, one clear message, no traceback."""
 
+import base64
 import subprocess
 import sys
 
+import pytest
 import yaml
 from synthetic import BASE_FEATURES, write_config
 
@@ -96,3 +98,36 @@ def test_help_does_not_import_heavy_libraries():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("competition", ["synth_binary", "synth_reg"])
+def test_run_with_report_embeds_every_figure_and_report_rebuilds_it(project, capsys, competition):
+    path = write_config(
+        project,
+        "with-report",
+        {
+            "competition": competition,
+            "features": BASE_FEATURES,
+            "model": {"kind": "random_forest", "params": {"n_estimators": 20}},
+            "cv": {"folds": 3},
+            "report": {"enabled": True, "permutation_repeats": 2},
+        },
+    )
+    assert main(["run", str(path), "--quiet"]) == 0
+    run_id = capsys.readouterr().out.strip()
+    run_dir = project / "runs" / competition / run_id
+    html_path = run_dir / "report.html"
+    html = html_path.read_text(encoding="utf-8")
+    pngs = sorted((run_dir / "figures").glob("*.png"))
+    assert len(pngs) >= 8
+    for png in pngs:
+        encoded = base64.b64encode(png.read_bytes()).decode("ascii")
+        assert f"data:image/png;base64,{encoded}" in html, png.name
+    assert "importance_permutation.png" in {p.name for p in pngs}
+
+    html_path.unlink()
+    assert main(["report", run_id]) == 0
+    assert capsys.readouterr().out.strip() == str(html_path)
+    rebuilt = html_path.read_text(encoding="utf-8")
+    for png in sorted((run_dir / "figures").glob("*.png")):
+        assert base64.b64encode(png.read_bytes()).decode("ascii") in rebuilt, png.name

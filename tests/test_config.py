@@ -133,3 +133,36 @@ def test_threshold_accepts_optimize_only(tmp_path):
 def test_deep_merge_replaces_lists():
     merged = deep_merge({"a": {"b": 1, "c": [1, 2]}}, {"a": {"c": [3]}})
     assert merged == {"a": {"b": 1, "c": [3]}}
+
+
+def test_union_error_lists_what_would_fit(tmp_path):
+    path = write(tmp_path / "c.yaml", {**MINIMAL, "predict": {"threshold": "optimise"}})
+    with pytest.raises(UserError) as info:
+        load_config(path)
+    assert "a valid number or 'optimize'" in str(info.value)
+    assert info.value.where.endswith("predict.threshold")
+
+
+def test_list_items_are_located_by_index(tmp_path):
+    with pytest.raises(UserError) as info:
+        load_config(write(tmp_path / "c.yaml", {**MINIMAL, "features": ["a", 3]}))
+    assert info.value.where.endswith("features[1]")
+
+
+def test_choice_gets_did_you_mean(tmp_path):
+    path = write(tmp_path / "c.yaml", {**MINIMAL, "cv": {"scheme": "stratified_kfld"}})
+    with pytest.raises(UserError, match="did you mean 'stratified_kfold'"):
+        load_config(path)
+
+
+def test_report_shorthand_combines_with_later_keys(tmp_path):
+    write(tmp_path / "base.yaml", {**MINIMAL, "report": False})
+    child = write(
+        tmp_path / "child.yaml", {"extends": "base.yaml", "report": {"learning_curve": True}}
+    )
+    config = load_config(child)
+    assert config.report.enabled is False and config.report.learning_curve is True
+    config = load_config(child, ["report=true", "report.permutation_importance=false"])
+    assert config.report.enabled is True
+    assert config.report.permutation_importance is False
+    assert config.report.learning_curve is True

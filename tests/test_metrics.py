@@ -3,7 +3,14 @@ import pytest
 from sklearn.datasets import make_classification
 
 from workbench.errors import UserError
-from workbench.metrics import METRICS, best_threshold, get_metric, score
+from workbench.metrics import (
+    METRICS,
+    best_threshold,
+    get_metric,
+    log_values,
+    score,
+    threshold_curve,
+)
 
 Y_BIN = np.array([0, 0, 1, 1])
 P_BIN = np.array([0.1, 0.6, 0.4, 0.9])
@@ -115,3 +122,27 @@ def test_best_threshold_fast_on_many_rows():
     start = time.perf_counter()
     best_threshold(get_metric("f1", "binary"), y, proba)
     assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize("name", ["accuracy", "f1", "f1_macro"])
+def test_threshold_curve_matches_score_at_each_threshold(name):
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 300)
+    proba = np.round(np.clip(0.3 * y + 0.7 * rng.random(300), 0, 1), 2)  # ties on purpose
+    thresholds = np.r_[0.0, np.linspace(0.01, 0.99, 99), 1.0, 1.5]
+    metric = get_metric(name, "binary")
+    curve = threshold_curve(metric, y, proba, thresholds)
+    expected = [score(metric, y, proba, task="binary", threshold=t) for t in thresholds]
+    np.testing.assert_allclose(curve, expected)
+
+
+def test_threshold_curve_rejects_probability_metric():
+    with pytest.raises(ValueError, match="binary label metric"):
+        threshold_curve(get_metric("roc_auc", "binary"), [0, 1], [0.2, 0.8], [0.5])
+
+
+def test_log_values_is_what_rmse_log_compares():
+    y, pred = np.array([10.0, 100.0]), np.array([20.0, -5.0])
+    expected = np.sqrt(np.mean((log_values(pred) - np.log(y)) ** 2))
+    assert get_metric("rmse_log", "regression").func(y, pred) == pytest.approx(expected)
+    assert log_values(np.array([-1.0]))[0] == pytest.approx(np.log(1e-15))

@@ -8,6 +8,7 @@ config (every default explicit) is what a run saves.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -114,6 +115,7 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         raise UserError("a config must be a YAML mapping (key: value)", where=str(path))
+    data = expand_shorthands(data)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -127,6 +129,13 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
             hint="paths in 'extends' are relative to the config's own folder",
         )
     return deep_merge(load_raw(parent_path, (*_seen, path)), data)
+
+
+def expand_shorthands(data: dict[str, Any]) -> dict[str, Any]:
+    """Write ``report: false`` as ``report: {enabled: false}`` so later keys can merge into it."""
+    if isinstance(data.get("report"), bool):
+        data = {**data, "report": {"enabled": data["report"]}}
+    return data
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -153,8 +162,11 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             value = yaml.safe_load(raw)
         except yaml.YAMLError:
             value = raw
+        data = expand_shorthands(data)
         node = data
         parts = key.strip().split(".")
+        if parts == ["report"] and isinstance(value, bool):
+            parts = ["report", "enabled"]  # --set report=false keeps the other report keys
         for part in parts[:-1]:
             child = node.get(part)
             if child is None:
@@ -174,12 +186,21 @@ def validate(data: dict[str, Any], *, source: str) -> ExperimentConfig:
         raise _user_error(exc, source) from None
 
 
+_BRANCH_TYPES = {"str", "int", "float", "bool", "list", "dict", "none"}
+
+
+def _field_path(loc: tuple[Any, ...]) -> list[str]:
+    """The user's field path of an error location, without pydantic's union-branch labels."""
+    parts = [f"[{p}]" if isinstance(p, int) else str(p) for p in loc]
+    parts = [p for p in parts if not p.startswith("function-")]
+    return [p for p in parts if p not in _BRANCH_TYPES and not ("[" in p and not p.startswith("["))]
+
+
 def _user_error(exc: ValidationError, source: str) -> UserError:
-    err = exc.errors()[0]
-    loc = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
-    # pydantic adds the union branch tried ("str", "dict[str,any]") to locations: drop them.
-    loc = [p for p in loc if p not in {"str", "dict[str,any]", "float", "literal['optimize']"}]
-    field = ".".join(loc)
+    errors = exc.errors()
+    err = errors[0]
+    loc = _field_path(err["loc"])
+    field = ".".join(loc).replace(".[", "[")
     where = f"{source}: {field}" if field else source
     if err["type"] == "extra_forbidden":
         allowed = _fields_at(loc[:-1])
@@ -190,7 +211,15 @@ def _user_error(exc: ValidationError, source: str) -> UserError:
         return UserError("required key is missing", where=where, hint="add it to the config")
     given = err.get("input")
     shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
-    return UserError(f"{err['msg']} (got {shown})", where=where)
+    # A value that fits none of a union's types: one message listing what would fit.
+    branches = [e["msg"].split(", unable")[0] for e in errors if _field_path(e["loc"]) == loc]
+    message = branches[0]
+    for other in branches[1:]:
+        message += " or " + other.removeprefix("Input should be ")
+    hint = None
+    if err["type"] == "literal_error" and isinstance(given, str):
+        hint = did_you_mean(given, re.findall(r"'([^']*)'", err["ctx"]["expected"]))
+    return UserError(f"{message} (got {shown})", where=where, hint=hint)
 
 
 def _fields_at(loc: list[str]) -> list[str]:

@@ -253,30 +253,29 @@ def _importance(
             )
         )
     if config.report.permutation_importance:
-        from sklearn.inspection import permutation_importance
+        from workbench.importance import permutation_importance
 
         metric = problem.metric
         sign = 1.0 if metric.greater_is_better else -1.0
 
-        def scorer(_estimator: Any, X: pd.DataFrame, y: np.ndarray) -> float:
-            return sign * metrics_module.score(metric, y, predict(X), task=problem.task)
+        def signed_score(y: np.ndarray, pred: np.ndarray) -> float:
+            return sign * metrics_module.score(metric, y, pred, task=problem.task)
 
-        result = permutation_importance(
-            model,
+        mean, std = permutation_importance(
+            predict,
             data.X_valid,
             y_valid,
-            scoring=scorer,
+            signed_score,
             n_repeats=config.report.permutation_repeats,
-            random_state=seed,
-            n_jobs=1,
+            seed=seed,
         )
         frames.append(
             pd.DataFrame(
                 {
                     "feature": data.feature_names,
                     "kind": "permutation",
-                    "importance": result.importances_mean,
-                    "importance_std": result.importances_std,
+                    "importance": mean,
+                    "importance_std": std,
                 }
             )
         )

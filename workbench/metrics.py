@@ -74,8 +74,12 @@ def _rmse_log(y_true: np.ndarray, pred: np.ndarray) -> float:
             where="metric",
             hint="use 'rmse' (optionally with a log target transform) for non-positive targets",
         )
-    pred = np.clip(np.asarray(pred, dtype=float), 1e-15, None)
-    return float(np.sqrt(np.mean((np.log(pred) - np.log(y_true)) ** 2)))
+    return float(np.sqrt(np.mean((log_values(pred) - np.log(y_true)) ** 2)))
+
+
+def log_values(values: np.ndarray) -> np.ndarray:
+    """The log that ``rmse_log`` compares: ``log(values)``, values clipped to ``>= 1e-15``."""
+    return np.log(np.clip(np.asarray(values, dtype=float), 1e-15, None))
 
 
 def _metric(name, greater, kind, tasks, func) -> Metric:
@@ -159,6 +163,40 @@ def _count_scores(name: str, tp, fp, fn, tn) -> np.ndarray | None:
     return None
 
 
+def _binary_label_inputs(
+    metric: Metric, y_true: np.ndarray, proba: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(y as int64, 1-D positive-class probabilities)``; ValueError unless ``metric`` is a
+    binary label metric (the only kind a decision threshold changes)."""
+    if metric.kind != "label" or "binary" not in metric.tasks:
+        raise ValueError(f"threshold tuning needs a binary label metric, not {metric.name!r}")
+    proba = np.asarray(proba, dtype=float)
+    return np.asarray(y_true).astype(np.int64), proba[:, -1] if proba.ndim == 2 else proba
+
+
+def threshold_curve(
+    metric: Metric, y_true: np.ndarray, proba: np.ndarray, thresholds: np.ndarray
+) -> np.ndarray:
+    """A binary label metric at every threshold of ``thresholds`` (``proba >= t`` is positive).
+
+    Accuracy and F1 come from confusion counts found by binary search (O((n + t) log n));
+    other label metrics are scored one threshold at a time.
+    """
+    y_true, proba = _binary_label_inputs(metric, y_true, proba)
+    thresholds = np.asarray(thresholds, dtype=float)
+    n, n_pos = len(y_true), int(y_true.sum())
+    n_pos_pred = n - np.searchsorted(np.sort(proba), thresholds, side="left")
+    tp = n_pos - np.searchsorted(np.sort(proba[y_true == 1]), thresholds, side="left")
+    tp, fp = tp.astype(float), (n_pos_pred - tp).astype(float)
+    fn, tn = n_pos - tp, n - n_pos - fp
+    scores = _count_scores(metric.name, tp, fp, fn, tn)
+    if scores is None:
+        scores = np.array(
+            [score(metric, y_true, proba, task="binary", threshold=t) for t in thresholds]
+        )
+    return scores
+
+
 def best_threshold(metric: Metric, y_true: np.ndarray, proba: np.ndarray) -> tuple[float, float]:
     """The decision threshold on (OOF) binary probabilities that optimises a label metric.
 
@@ -167,13 +205,7 @@ def best_threshold(metric: Metric, y_true: np.ndarray, proba: np.ndarray) -> tup
     0.01 grid. Thresholds are midpoints between consecutive distinct probabilities, so
     they generalise a little better than the probabilities themselves.
     """
-    if metric.kind != "label" or "binary" not in metric.tasks:
-        raise ValueError(f"threshold tuning needs a binary label metric, not {metric.name!r}")
-    y_true = np.asarray(y_true).astype(np.int64)
-    proba = np.asarray(proba, dtype=float)
-    if proba.ndim == 2:
-        proba = proba[:, -1]
-
+    y_true, proba = _binary_label_inputs(metric, y_true, proba)
     order = np.argsort(-proba, kind="stable")
     p_sorted, y_sorted = proba[order], y_true[order]
     # Last position of each run of equal probabilities: predicting positive for

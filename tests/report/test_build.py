@@ -103,7 +103,7 @@ def test_regression_run_log_metric(run_factory):
             "related_features.png",
         },
     )
-    assert "error (log1p)" in html
+    assert "error (log)" in html
     assert "Strong overfitting" in html  # 0.09 vs 0.13 rmse
 
 

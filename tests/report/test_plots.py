@@ -105,7 +105,7 @@ def test_multiclass_figures(multiclass):
 @pytest.mark.parametrize("log_space", [False, True])
 def test_regression_figures(regression, log_space):
     y, p = regression
-    unit = " (log1p)" if log_space else ""
+    unit = " (log)" if log_space else ""
     f1 = preg.pred_vs_actual_figure(y, p, log_space)
     assert f1.axes[0].get_xlabel() == f"Actual{unit}"
     f2 = preg.residuals_figure(y, p, log_space)
@@ -125,7 +125,7 @@ def test_worst_rows_uses_log_space_for_log_metrics():
     log = preg.worst_rows(["a", "b", "c"], y, p, log_space=True, n=2)
     assert list(raw["id"]) == ["b", "a"]
     assert list(log["id"]) == ["a", "b"]
-    assert np.isclose(log["error"][0], np.log1p(20) - np.log1p(10))
+    assert np.isclose(log["error"][0], np.log(20) - np.log(10))
 
 
 def test_train_valid_and_learning_curve():

@@ -22,7 +22,7 @@ from workbench.report import plots_data as pdata
 from workbench.report import plots_diagnostics as pdiag
 from workbench.report import plots_regression as preg
 from workbench.report.html import FigureItem, Section, render_html
-from workbench.report.scoring import baseline_description, baseline_score, is_log_metric
+from workbench.report.scoring import baseline_description, baseline_score, is_log_metric, lookup
 from workbench.report.style import to_png
 
 WORST_ROWS = 15
@@ -260,7 +260,7 @@ def _summary_section(run: Run) -> Section:
             f"{_fmt(summary.get('valid_mean'))} ± {_fmt(summary.get('valid_std'))}",
         ),
         ("Out-of-fold score", _fmt(summary.get("oof_score"))),
-        ("Run time", _duration(m.get("timings", {}).get("total_seconds"))),
+        ("Run time (before the report)", _duration(m.get("timings", {}).get("total_seconds"))),
     ]
     section.cards(cards)
     section.text(
@@ -346,13 +346,14 @@ def _fit_section(run: Run, figs: _Figures, pooled: Pooled | None) -> Section:
         valid_mean = float(folds["valid_score"].mean())
     if train_mean is not None and valid_mean is not None:
         baseline = words = None
-        if pooled is not None:
+        metric = lookup(run.metric, run.task)
+        if pooled is not None and metric is not None:
             n_classes = len(m.get("classes") or []) or (
                 pooled.pred.shape[1] if pooled.pred.ndim == 2 else 2
             )
-            baseline = baseline_score(run.metric, run.task, pooled.y, n_classes)
+            baseline = baseline_score(metric, run.task, pooled.y, n_classes)
             words = baseline_description(
-                run.metric, run.task, pooled.y, list(m.get("classes") or range(n_classes))
+                metric, run.task, pooled.y, list(m.get("classes") or range(n_classes))
             )
         verdict = pdiag.fit_verdict(
             float(train_mean),
@@ -520,8 +521,8 @@ def _regression_section(run: Run, figs: _Figures, pooled: Pooled) -> Section:
     p = pooled.pred.astype(float)
     if log_space:
         section.text(
-            f"{run.metric} measures errors on log(1 + value), so errors below are in log space: "
-            "an error of 0.1 is roughly 10% too high.",
+            f"{run.metric} measures errors between the logs of prediction and truth, so errors "
+            "below are in log space: an error of 0.1 is roughly 10% too high.",
             "note",
         )
     if pooled.repeats > 1:
@@ -561,7 +562,7 @@ def _regression_section(run: Run, figs: _Figures, pooled: Pooled) -> Section:
         )
     )
     worst = preg.worst_rows(pooled.ids, y, p, log_space, n=WORST_ROWS, folds=pooled.folds)
-    unit = " (log1p)" if log_space else ""
+    unit = " (log)" if log_space else ""
     section.subheading(f"The {len(worst)} worst-predicted rows")
     section.table(
         ["id", "fold", "actual", "predicted", f"error{unit}"],

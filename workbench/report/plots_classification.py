@@ -21,7 +21,8 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from workbench.report.scoring import threshold_sweep
+from workbench.metrics import get_metric, threshold_curve
+from workbench.report.scoring import lookup
 from workbench.report.style import MEAN_COLOR, NEUTRAL, PALETTE, new_figure, styled
 
 FPR_GRID = np.linspace(0.0, 1.0, 101)
@@ -304,18 +305,18 @@ def threshold_figure(
     """The metric at every decision threshold (accuracy and F1 when the metric does not depend on
     a threshold), with the threshold used and the optimised one marked."""
     grid = np.linspace(0.01, 0.99, 99)
-    curves = {}
-    own = threshold_sweep(metric, y_true, proba, grid)
-    if own is not None:
-        curves[metric] = own
-    else:
-        for name in ("accuracy", "f1"):
-            curves[name] = threshold_sweep(name, y_true, proba, grid)
-    fig = new_figure(3.8, width=7.6)
+    if optimized is not None:  # so that the curve's best point is the optimised threshold
+        grid = np.union1d(grid, [float(optimized)])
+    own = lookup(metric, "binary")
+    if own is not None and own.kind != "label":
+        own = None
+    metrics = [own] if own is not None else [get_metric(n, "binary") for n in ("accuracy", "f1")]
+    fig = new_figure(4.6, width=6.4)
     ax = fig.add_subplot()
-    for i, (name, values) in enumerate(curves.items()):
-        ax.plot(grid, values, color=PALETTE[i], lw=2, label=name)
-        best = int(np.argmax(values))
+    for i, m in enumerate(metrics):
+        values = threshold_curve(m, y_true, proba, grid)
+        ax.plot(grid, values, color=PALETTE[i], lw=2, label=metric if m is own else m.name)
+        best = int(np.argmax(values) if m.greater_is_better else np.argmin(values))
         ax.plot(grid[best], values[best], "o", color=PALETTE[i], ms=6)
     if used is not None:
         ax.axvline(used, color=NEUTRAL, ls="--", lw=1.2, label=f"used by submission ({used:.2f})")
@@ -325,7 +326,7 @@ def threshold_figure(
         )
     title = f"{metric} vs decision threshold"
     if own is None:
-        title = f"Accuracy and F1 vs decision threshold ({metric} does not use a threshold)"
+        title = f"Accuracy and F1 vs decision threshold\n({metric} does not use a threshold)"
     ax.set(
         xlabel="Decision threshold (predict positive if probability ≥ threshold)",
         ylabel="Score",

@@ -139,12 +139,14 @@ def fit_verdict(
                 **kw,
             )
     pct = f"{abs(rel):.1%}"
+    higher = "higher" if greater_is_better else "lower"
+    scores = f"{metric} {train_mean:.4g} on training rows vs {valid_mean:.4g} on unseen rows"
     if rel < -BALANCED:
         return Verdict(
             "valid_better",
             "Validation better than training (unusual)",
-            f"The model scores {pct} better on the validation rows than on the rows it was "
-            "trained on. That is unusual: check for strong regularisation, training-only "
+            f"The model scores better on the validation rows than on the rows it was trained on "
+            f"({scores}). That is unusual: check for strong regularisation, training-only "
             "augmentation or row filters, or very small folds where the score is noisy.",
             **kw,
         )
@@ -152,27 +154,39 @@ def fit_verdict(
         return Verdict(
             "balanced",
             "Well balanced",
-            f"Training and validation scores differ by only {pct}: the model generalises about "
-            "as well as it fits. To improve further, try better features or a more flexible "
-            "model and watch that this gap stays small.",
+            f"Training and validation scores differ by only {pct} ({scores}): the model "
+            "generalises about as well as it fits. To improve further, try better features or a "
+            "more flexible model and watch that this gap stays small.",
             **kw,
         )
     if rel < MILD:
         return Verdict(
             "mild_overfit",
             "Mild overfitting",
-            f"The model is {pct} better on the rows it was trained on than on unseen rows. "
-            "Some gap is normal; if it grows as you tune, add a little regularisation "
-            "(e.g. min_child_samples, reg_lambda) or use fewer, simpler trees.",
+            f"The model's {metric} is {pct} {higher} on the rows it was trained on than on unseen "
+            f"rows ({scores}). Some gap is normal; if it grows as you tune, add a little "
+            "regularisation (e.g. min_child_samples, reg_lambda) or use fewer, simpler trees.",
+            **kw,
+        )
+    valid_skill = None if baseline is None else skill(valid_mean, baseline, greater_is_better)
+    if valid_skill is not None and valid_skill >= 0.5:
+        return Verdict(
+            "strong_overfit",
+            "Strong overfitting, but it generalises",
+            f"The model's {metric} is {pct} {higher} on the rows it was trained on than on unseen "
+            f"rows ({scores}), yet on unseen rows it is still far better than {base_words} "
+            f"({baseline:.4g}). Flexible models (boosted trees in particular) often fit their "
+            "training rows this closely. More regularisation, fewer leaves or early stopping may "
+            "narrow the gap: judge such changes by the validation score, not by the gap.",
             **kw,
         )
     return Verdict(
         "strong_overfit",
         "Strong overfitting",
-        f"The model is {pct} better on the rows it was trained on than on unseen rows: it is "
-        "memorising the training rows instead of learning general patterns. Try more "
-        "regularisation, fewer leaves or shallower trees, a lower learning rate with early "
-        "stopping, fewer noisy features, or more data.",
+        f"The model's {metric} is {pct} {higher} on the rows it was trained on than on unseen "
+        f"rows ({scores}): it is memorising the training rows instead of learning general "
+        "patterns. Try more regularisation, fewer leaves or shallower trees, a lower learning "
+        "rate with early stopping, fewer noisy features, or more data.",
         **kw,
     )
 

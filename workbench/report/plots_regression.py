@@ -1,7 +1,7 @@
 """Regression figures: predicted vs actual, residuals, error by target decile, worst rows.
 
-``log_space=True`` (for ``rmse_log``-style metrics) draws errors as ``log1p(pred) - log1p(y)``,
-the quantity the metric averages.
+``log_space=True`` (for ``rmse_log``) draws errors as ``log(pred) - log(y)`` with the metric's own
+log (:func:`workbench.metrics.log_values`), the quantity the metric averages.
 """
 
 from __future__ import annotations
@@ -12,16 +12,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from workbench.metrics import log_values
 from workbench.report.style import MEAN_COLOR, NEUTRAL, PALETTE, new_figure, styled
 
 
 def _space(values: np.ndarray, log_space: bool) -> np.ndarray:
     values = np.asarray(values, dtype=float)
-    return np.log1p(np.clip(values, 0, None)) if log_space else values
+    return log_values(values) if log_space else values
 
 
 def errors(y_true: np.ndarray, pred: np.ndarray, log_space: bool = False) -> np.ndarray:
-    """Signed error ``pred - actual`` (in log1p space when ``log_space``)."""
+    """Signed error ``pred - actual`` (in log space when ``log_space``)."""
     return _space(pred, log_space) - _space(y_true, log_space)
 
 
@@ -52,7 +53,7 @@ def pred_vs_actual_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool 
     lo = float(np.nanmin([y.min(), p.min()]))
     hi = float(np.nanmax([y.max(), p.max()]))
     ax.plot([lo, hi], [lo, hi], ls="--", color=MEAN_COLOR, lw=1.5, label="perfect prediction")
-    unit = " (log1p)" if log_space else ""
+    unit = " (log)" if log_space else ""
     ax.set(xlabel=f"Actual{unit}", ylabel=f"Predicted{unit}", title="Predicted vs actual")
     ax.legend(loc="upper left")
     return fig
@@ -67,7 +68,7 @@ def residuals_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool = Fal
     ax = fig.add_subplot()
     ax.scatter(p, err, color=PALETTE[0], **_scatter_kwargs(len(p)))
     ax.axhline(0, color=MEAN_COLOR, ls="--", lw=1.5)
-    unit = " (log1p)" if log_space else ""
+    unit = " (log)" if log_space else ""
     ax.set(
         xlabel=f"Predicted{unit}",
         ylabel=f"Error: predicted − actual{unit}",
@@ -85,7 +86,7 @@ def residual_hist_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool =
     ax.hist(err, bins=40, color=PALETTE[0], alpha=0.85)
     ax.axvline(0, color=MEAN_COLOR, ls="--", lw=1.5)
     ax.axvline(float(np.mean(err)), color=NEUTRAL, ls=":", lw=1.5, label=f"mean {np.mean(err):.3g}")
-    unit = " (log1p)" if log_space else ""
+    unit = " (log)" if log_space else ""
     ax.set(xlabel=f"Error: predicted − actual{unit}", ylabel="Rows", title="Residual distribution")
     ax.legend(loc="upper right")
     return fig
@@ -121,7 +122,7 @@ def error_by_decile_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool
         ],
         fontsize=8.5,
     )
-    unit = " (log1p)" if log_space else ""
+    unit = " (log)" if log_space else ""
     ax.set(
         xlabel="Decile of the actual target (range of actual values)",
         ylabel=f"Error{unit}",
@@ -139,7 +140,7 @@ def worst_rows(
     n: int = 15,
     folds: Sequence | None = None,
 ) -> pd.DataFrame:
-    """The ``n`` rows with the largest absolute error (log1p space when ``log_space``)."""
+    """The ``n`` rows with the largest absolute error (log space when ``log_space``)."""
     err = errors(y_true, pred, log_space)
     frame = pd.DataFrame(
         {
