@@ -307,3 +307,36 @@ def test_missing_data_file_says_how_to_get_it(project):
     with pytest.raises(UserError, match="data file missing") as info:
         run(project, "nodata", body)
     assert "kaggle competitions download" in str(info.value)
+
+
+def test_report_run_writes_importance_learning_curve_and_profile(project):
+    result = run(
+        project,
+        "lc",
+        {
+            "competition": "synth_binary",
+            "features": BASE_FEATURES,
+            "model": {"kind": "random_forest", "params": {"n_estimators": 30}},
+            "cv": {"folds": 3},
+            "report": {"learning_curve": True, "permutation_repeats": 2},
+        },
+    )
+    run_dir = result.run_dir
+    curve = pd.read_csv(run_dir / "learning_curve.csv")
+    assert sorted(curve["fraction"].unique()) == [0.1, 0.25, 0.5, 0.75, 1.0]
+    assert len(curve) == 3 * 5
+    full = curve[curve["fraction"] == 1.0]
+    assert (full["n_train"] == 160).all()  # 2/3 of 240 rows: the fold's own training rows
+    assert curve.groupby("fraction")["n_train"].mean().is_monotonic_increasing
+    importance = pd.read_csv(run_dir / "importance.csv")
+    assert set(importance["kind"]) == {"model", "permutation"}
+    assert set(importance["fold"]) == {0, 1, 2}
+    permutation = importance[importance["kind"] == "permutation"]
+    top = permutation.groupby("feature")["importance"].mean().idxmax()
+    assert top == "x1"  # the strongest signal in the synthetic data
+    profile = json.loads((run_dir / "data_profile.json").read_text())
+    assert profile["n_train"] == 240 and profile["n_test"] == 60
+    assert any(m["column"] == "x1" for m in profile["missing"])
+    assert (run_dir / "report.html").is_file()
+    assert result.report == run_dir / "report.html"
+    assert "report_seconds" in result.metrics["timings"]

@@ -157,7 +157,7 @@ def _execute(
                 config,
                 problem,
                 make_pipeline,
-                n_threads=model_threads(config.threads),
+                n_threads=model_threads(config.threads, n_rows=len(problem.y)),
                 on_fold=on_fold,
             )
             ids = frames.train[spec.id_column]

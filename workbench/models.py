@@ -7,6 +7,7 @@ they are set from the run (``seed``, ``n_threads``), never from model params.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import warnings
@@ -418,11 +419,17 @@ def _safe_columns(model: Any, X: Any) -> Any:
     return X.set_axis(safe, axis=1)
 
 
+@functools.cache
+def _threadpools() -> Any:
+    """One scan of the loaded OpenMP/BLAS libraries (a scan costs ~4 ms; fits call this often)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def _thread_limit(model: Any):
     """Cap OpenMP/BLAS threads (hist_gb, linear algebra) at the run's ``n_threads``."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=getattr(model, "_workbench_n_threads", None))
+    return _threadpools().limit(limits=getattr(model, "_workbench_n_threads", None))
 
 
 def fit_model(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
+import pickle
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -227,17 +231,56 @@ def _fold_ids(oof: pd.DataFrame) -> np.ndarray:
     return oof["fold"].astype(str).to_numpy()
 
 
+# The figures being rendered by render_all: set before the worker processes are forked, so that
+# they inherit the drawing closures (which cannot be pickled) and receive only an index.
+_PENDING: list[Callable[[], Figure]] = []
+
+
+def _render(index: int) -> bytes:
+    return to_png(_PENDING[index]())
+
+
 class _Figures:
-    """Renders figures to PNG, remembers them for figures/ and the HTML."""
+    """Collects the figures of the report, renders them to PNG (:meth:`render_all`) and
+    remembers them for figures/ and the HTML."""
 
     def __init__(self) -> None:
         self.items: list[FigureItem] = []
+        self._draws: list[Callable[[], Figure]] = []
 
     def make(self, name: str, title: str, caption: str, draw: Callable[[], Figure]) -> FigureItem:
-        fig = draw()
-        item = FigureItem(name=f"{name}.png", title=title, caption=caption, png=to_png(fig))
+        """Register a figure; its ``png`` is filled in by :meth:`render_all`."""
+        item = FigureItem(name=f"{name}.png", title=title, caption=caption, png=b"")
         self.items.append(item)
+        self._draws.append(draw)
         return item
+
+    def render_all(self, workers: int = 1) -> None:
+        """Render every registered figure: one by one here, or with ``workers > 1`` in that many
+        forked processes (one by one again if the pool cannot start). Both paths produce the
+        same bytes. Serial is the default: on a 2-core machine the pool (fork, worker start-up,
+        cold caches in each worker) did not pay for 11 figures of ~0.1 s."""
+        pngs = None
+        if workers > 1 and len(self._draws) > 1:
+            pngs = self._render_parallel(workers)
+        if pngs is None:
+            pngs = [to_png(draw()) for draw in self._draws]
+        for item, png in zip(self.items, pngs, strict=True):
+            item.png = png
+
+    def _render_parallel(self, workers: int) -> list[bytes] | None:
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        _PENDING[:] = self._draws
+        try:
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("fork")
+            ) as pool:
+                return list(pool.map(_render, range(len(self._draws))))
+        except (OSError, BrokenProcessPool, pickle.PicklingError):
+            return None
+        finally:
+            _PENDING.clear()
 
 
 # ----------------------------------------------------------------------------------- sections
@@ -709,8 +752,11 @@ def _tuning_section(run: Run, figs: _Figures) -> Section | None:
 # ----------------------------------------------------------------------------------- build
 
 
-def build_report(run_dir: str | Path) -> Path:
+def build_report(run_dir: str | Path, *, workers: int = 1) -> Path:
     """Write ``run_dir/report.html`` and ``run_dir/figures/*.png``; return the HTML path.
+
+    ``workers > 1`` renders the figures in that many forked processes (``fork`` start method
+    only; matplotlib only, no OpenMP in the children); the output is the same either way.
 
     Raises :class:`UserError` if ``run_dir`` is not a run directory.
     """
@@ -720,12 +766,12 @@ def build_report(run_dir: str | Path) -> Path:
     # than drawing a figure; freeze what exists now so they only scan the report's own objects.
     gc.freeze()
     try:
-        return _build(run, start)
+        return _build(run, start, workers)
     finally:
         gc.unfreeze()
 
 
-def _build(run: Run, start: float) -> Path:
+def _build(run: Run, start: float, workers: int) -> Path:
     figs = _Figures()
     columns = _prediction_columns(run)
     pooled = _pool(run, columns) if len(run.oof) else None
@@ -744,6 +790,7 @@ def _build(run: Run, start: float) -> Path:
     if tuning is not None:
         sections.append(tuning)
 
+    figs.render_all(workers)
     figures_dir = run.path / "figures"
     written = set()
     for item in figs.items:

@@ -12,10 +12,8 @@ from matplotlib.figure import Figure
 from sklearn.calibration import CalibrationDisplay
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
-    PrecisionRecallDisplay,
     RocCurveDisplay,
     auc,
-    average_precision_score,
     confusion_matrix,
     precision_recall_curve,
     roc_curve,
@@ -23,7 +21,18 @@ from sklearn.metrics import (
 
 from workbench.metrics import get_metric, threshold_curve
 from workbench.report.scoring import lookup
-from workbench.report.style import MEAN_COLOR, NEUTRAL, PALETTE, new_figure, styled
+from workbench.report.style import (
+    MEAN_COLOR,
+    NEUTRAL,
+    PALETTE,
+    bottom_margin,
+    fit_margins,
+    left_margin,
+    new_figure,
+    set_margins,
+    styled,
+    top_margin,
+)
 
 FPR_GRID = np.linspace(0.0, 1.0, 101)
 
@@ -38,17 +47,24 @@ def _natural_key(label: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in parts) if parts else (label,)
 
 
-def mean_roc(
-    y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence
-) -> tuple[np.ndarray, np.ndarray, list[float]]:
-    """Per-fold ROC curves interpolated to a common FPR grid: (mean tpr, std tpr, fold AUCs)."""
-    y = np.asarray(y_true)
-    p = np.asarray(proba, dtype=float)
-    tprs, aucs = [], []
-    for _, mask in _fold_groups(fold_ids):
+def _fold_roc(
+    y: np.ndarray, p: np.ndarray, fold_ids: Sequence
+) -> list[tuple[int, str, np.ndarray, np.ndarray]]:
+    """(colour index, fold label, fpr, tpr) of every fold with both classes."""
+    curves = []
+    for i, (label, mask) in enumerate(_fold_groups(fold_ids)):
         if len(np.unique(y[mask])) < 2:
             continue
         fpr, tpr, _ = roc_curve(y[mask], p[mask])
+        curves.append((i, label, fpr, tpr))
+    return curves
+
+
+def _mean_of(
+    curves: Sequence[tuple[int, str, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    tprs, aucs = [], []
+    for _, _, fpr, tpr in curves:
         interp = np.interp(FPR_GRID, fpr, tpr)
         interp[0] = 0.0
         tprs.append(interp)
@@ -61,6 +77,20 @@ def mean_roc(
     return mean, stack.std(axis=0), aucs
 
 
+def mean_roc(
+    y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence
+) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """Per-fold ROC curves interpolated to a common FPR grid: (mean tpr, std tpr, fold AUCs)."""
+    y = np.asarray(y_true)
+    p = np.asarray(proba, dtype=float)
+    return _mean_of(_fold_roc(y, p, fold_ids))
+
+
+def _average_precision(precision: np.ndarray, recall: np.ndarray) -> float:
+    """Average precision from a precision-recall curve (sklearn's formula, no interpolation)."""
+    return float(-np.sum(np.diff(recall) * np.asarray(precision)[:-1]))
+
+
 @styled
 def roc_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Figure:
     """ROC curve of every fold (thin) and the mean curve with AUC mean ± std (bold, ±1 std band)."""
@@ -68,23 +98,20 @@ def roc_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Fig
     p = np.asarray(proba, dtype=float)
     fig = new_figure(5.2, width=6.4)
     ax = fig.add_subplot()
-    groups = _fold_groups(fold_ids)
-    show_fold_legend = len(groups) <= 10
-    for i, (label, mask) in enumerate(groups):
-        if len(np.unique(y[mask])) < 2:
-            continue
-        fpr, tpr, _ = roc_curve(y[mask], p[mask])
-        display = RocCurveDisplay(fpr=fpr, tpr=tpr, roc_auc=auc(fpr, tpr), name=f"fold {label}")
-        display.plot(
-            ax=ax,
-            curve_kwargs={
-                "color": PALETTE[i % len(PALETTE)],
-                "alpha": 0.45,
-                "lw": 1,
-                **({} if show_fold_legend else {"label": "_nolegend_"}),
-            },
+    show_fold_legend = len(_fold_groups(fold_ids)) <= 10
+    curves = _fold_roc(y, p, fold_ids)  # computed once, for the thin lines and the mean
+    for i, label, fpr, tpr in curves:
+        ax.plot(
+            fpr,
+            tpr,
+            color=PALETTE[i % len(PALETTE)],
+            alpha=0.45,
+            lw=1,
+            label=f"fold {label} (AUC = {auc(fpr, tpr):0.2f})"
+            if show_fold_legend
+            else "_nolegend_",
         )
-    mean, std, aucs = mean_roc(y, p, fold_ids)
+    mean, std, aucs = _mean_of(curves)
     if aucs:
         ax.fill_between(
             FPR_GRID,
@@ -111,6 +138,7 @@ def roc_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Fig
     )
     ax.set_aspect("equal")
     ax.legend(loc="lower right")
+    fit_margins(fig, ax)
     return fig
 
 
@@ -144,6 +172,7 @@ def multiclass_roc_figure(y_true: np.ndarray, proba: np.ndarray, classes: Sequen
     )
     ax.set_aspect("equal")
     ax.legend(loc="lower right")
+    fit_margins(fig, ax)
     return fig
 
 
@@ -155,36 +184,40 @@ def pr_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Figu
     fig = new_figure(5.2, width=6.4)
     ax = fig.add_subplot()
     groups = _fold_groups(fold_ids)
+    # drawn directly (as PrecisionRecallDisplay draws them): the display rebuilds the legend and
+    # validates its input on every curve
     for i, (label, mask) in enumerate(groups):
         if not y[mask].any():
             continue
         precision, recall, _ = precision_recall_curve(y[mask], p[mask])
-        PrecisionRecallDisplay(
-            precision,
+        ap = _average_precision(precision, recall)
+        ax.plot(
             recall,
-            average_precision=average_precision_score(y[mask], p[mask]),
-            name=f"fold {label}",
-        ).plot(
-            ax=ax,
-            curve_kwargs={
-                "color": PALETTE[i % len(PALETTE)],
-                "alpha": 0.45,
-                "lw": 1,
-                **({} if len(groups) <= 10 else {"label": "_nolegend_"}),
-            },
+            precision,
+            drawstyle="steps-post",
+            color=PALETTE[i % len(PALETTE)],
+            alpha=0.45,
+            lw=1,
+            label=f"fold {label} (AP = {ap:0.2f})" if len(groups) <= 10 else "_nolegend_",
         )
     precision, recall, _ = precision_recall_curve(y, p)
-    PrecisionRecallDisplay(
-        precision,
+    ap = _average_precision(precision, recall)
+    ax.plot(
         recall,
-        average_precision=average_precision_score(y, p),
-        name="all folds",
-        prevalence_pos_label=float(np.mean(y)),
-    ).plot(
-        ax=ax,
-        plot_chance_level=True,
-        curve_kwargs={"color": MEAN_COLOR, "lw": 2.5},
-        chance_level_kw={"color": NEUTRAL, "lw": 1},
+        precision,
+        drawstyle="steps-post",
+        color=MEAN_COLOR,
+        lw=2.5,
+        label=f"all folds (AP = {ap:0.2f})",
+    )
+    prevalence = float(np.mean(y))
+    ax.plot(
+        (0, 1),
+        (prevalence, prevalence),
+        color=NEUTRAL,
+        linestyle="--",
+        lw=1,
+        label=f"Chance level (AP = {prevalence:0.2f})",
     )
     ax.set(
         xlim=(-0.01, 1.01),
@@ -195,6 +228,7 @@ def pr_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Figu
     )
     ax.set_aspect("equal")
     ax.legend(loc="lower left")
+    fit_margins(fig, ax)
     return fig
 
 
@@ -235,6 +269,17 @@ def confusion_figure(
             kind = "counts" if normalize is None else "share of each true class"
             ax.set_title(f"threshold {title}\n{kind}", fontsize=10.5)
             ax.grid(False)
+    first = axes[0, 0]
+    set_margins(
+        fig,
+        left=left_margin(first),
+        bottom=bottom_margin(first),
+        top=top_margin(first),
+        wgap=left_margin(axes[0, 1]),
+        hgap=bottom_margin(first) + top_margin(first),
+        nrows=rows,
+        ncols=2,
+    )
     return fig
 
 
@@ -267,6 +312,15 @@ def multiclass_confusion_figure(
         )
         ax.set_title("counts" if normalize is None else "share of each true class")
         ax.grid(False)
+    rotation = 45 if k > 4 else 0
+    set_margins(
+        fig,
+        left=left_margin(axes[0, 0]),
+        bottom=bottom_margin(axes[0, 0], rotation=rotation),
+        top=top_margin(axes[0, 0]),
+        wgap=left_margin(axes[0, 1]),
+        ncols=2,
+    )
     return fig
 
 
@@ -291,6 +345,14 @@ def calibration_figure(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) 
     ax.legend(loc="upper left")
     hist.hist(p, bins=np.linspace(0, 1, 21), color=PALETTE[0], alpha=0.8)
     hist.set(xlabel="Predicted probability", ylabel="Rows")
+    set_margins(
+        fig,
+        left=max(left_margin(ax), left_margin(hist)),
+        bottom=bottom_margin(hist),
+        top=top_margin(ax),
+        hgap=0.2,
+        nrows=2,
+    )
     return fig
 
 
@@ -334,6 +396,7 @@ def threshold_figure(
         xlim=(0, 1),
     )
     ax.legend(loc="best")
+    fit_margins(fig, ax)
     return fig
 
 

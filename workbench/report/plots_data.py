@@ -8,7 +8,19 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from workbench.report.style import MEAN_COLOR, PALETTE, TRAIN_COLOR, VALID_COLOR, new_figure, styled
+from workbench.report.style import (
+    MEAN_COLOR,
+    PALETTE,
+    TRAIN_COLOR,
+    VALID_COLOR,
+    bottom_margin,
+    fit_margins,
+    left_margin,
+    new_figure,
+    set_margins,
+    styled,
+    top_margin,
+)
 
 
 @styled
@@ -44,6 +56,13 @@ def target_distribution_figure(distribution: Mapping[str, Any], target: str = "t
             )
             ax.legend(loc="upper right")
         ax.set(xlabel=target, ylabel="Training rows", title=f"Target distribution: {target}")
+    rotation = 45 if distribution.get("kind") == "classes" and len(ax.get_xticks()) > 8 else 0
+    set_margins(
+        fig,
+        left=left_margin(ax),
+        bottom=bottom_margin(ax, rotation=rotation),
+        top=top_margin(ax),
+    )
     return fig
 
 
@@ -67,6 +86,7 @@ def missing_figure(missing: Sequence[Mapping[str, Any]], top: int = 30) -> Figur
     ax.set_xlim(0, min(1.0, max([*train, *test, 0.01]) * 1.15))
     ax.set(xlabel="Share of rows missing", title=f"Missing values per column (top {n})")
     ax.legend(loc="lower right")
+    fit_margins(fig, ax)
     return fig
 
 
@@ -84,6 +104,7 @@ def related_figure(related: Sequence[Mapping[str, Any]]) -> Figure:
     ax.grid(axis="y", visible=False)
     method = rows[0].get("method", "score").replace("_", " ") if rows else "score"
     ax.set(xlabel=method, title=f"Raw columns most related to the target ({method})")
+    fit_margins(fig, ax)
     return fig
 
 
@@ -104,4 +125,5 @@ def tuning_history_figure(
     ax.step(numbers, best, where="post", color=MEAN_COLOR, lw=2, label="best so far")
     ax.set(xlabel="Trial number", ylabel=metric, title="Tuning history")
     ax.legend(loc="best")
+    fit_margins(fig, ax)
     return fig

@@ -9,7 +9,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from workbench.report.style import NEUTRAL, PALETTE, TRAIN_COLOR, VALID_COLOR, new_figure, styled
+from workbench.report.style import (
+    NEUTRAL,
+    PALETTE,
+    TRAIN_COLOR,
+    VALID_COLOR,
+    bottom_margin,
+    fit_margins,
+    left_margin,
+    new_figure,
+    set_margins,
+    styled,
+    top_margin,
+)
 
 BALANCED = 0.02
 MILD = 0.10
@@ -48,10 +60,18 @@ def train_valid_figure(folds: pd.DataFrame, metric: str) -> Figure:
         lo, hi = float(values.min()), float(values.max())
         pad = max((hi - lo) * 0.6, abs(hi) * 0.02, 1e-6)
         ax.set_ylim(lo - pad if lo - pad > 0 or lo < 0 else 0, hi + pad)
-    ax.set_xticks(x, labels, rotation=45 if len(labels) > 12 else 0)
+    rotation = 45 if len(labels) > 12 else 0
+    ax.set_xticks(x, labels, rotation=rotation)
     ax.set(xlabel="Fold", ylabel=metric, title=f"Training vs validation {metric} per fold")
+    # below the axes, at the bottom of the figure: the margin below leaves room for it
     ax.legend(
-        loc="upper center", ncols=3, bbox_to_anchor=(0.5, -0.22 if len(labels) <= 12 else -0.3)
+        loc="lower center", ncols=3, bbox_to_anchor=(0.5, 0.0), bbox_transform=fig.transFigure
+    )
+    set_margins(
+        fig,
+        left=left_margin(ax),
+        bottom=bottom_margin(ax, extra=0.4, rotation=rotation),
+        top=top_margin(ax),
     )
     return fig
 
@@ -223,6 +243,7 @@ def learning_curve_figure(curve: pd.DataFrame, metric: str) -> Figure:
     )
     ax.set_xticks(x, [f"{f:g}\n({n:.0f} rows)" for f, n in zip(x, grouped["n_train"], strict=True)])
     ax.legend(loc="best")
+    fit_margins(fig, ax)
     return fig
 
 
@@ -265,4 +286,5 @@ def importance_figure(importance: pd.DataFrame, kind: str, top: int = 30) -> Fig
         else "Drop in validation score when the feature is shuffled (mean ± 1 std)",
         title=f"Feature importance: {what} (top {n})",
     )
+    fit_margins(fig, ax)
     return fig

@@ -13,7 +13,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from workbench.metrics import log_values
-from workbench.report.style import MEAN_COLOR, NEUTRAL, PALETTE, new_figure, styled
+from workbench.report.style import (
+    MEAN_COLOR,
+    NEUTRAL,
+    PALETTE,
+    STYLE,
+    fit_margins,
+    new_figure,
+    styled,
+    text_width,
+)
 
 
 def _space(values: np.ndarray, log_space: bool) -> np.ndarray:
@@ -56,6 +65,7 @@ def pred_vs_actual_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool 
     unit = " (log)" if log_space else ""
     ax.set(xlabel=f"Actual{unit}", ylabel=f"Predicted{unit}", title="Predicted vs actual")
     ax.legend(loc="upper left")
+    fit_margins(fig, ax)
     return fig
 
 
@@ -74,6 +84,7 @@ def residuals_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool = Fal
         ylabel=f"Error: predicted − actual{unit}",
         title="Residuals vs predicted",
     )
+    fit_margins(fig, ax)
     return fig
 
 
@@ -89,6 +100,7 @@ def residual_hist_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool =
     unit = " (log)" if log_space else ""
     ax.set(xlabel=f"Error: predicted − actual{unit}", ylabel="Rows", title="Residual distribution")
     ax.legend(loc="upper right")
+    fit_margins(fig, ax)
     return fig
 
 
@@ -129,6 +141,8 @@ def error_by_decile_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool
         title="Error by target decile",
     )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    legend_width = text_width(["mean error (bias)"], STYLE["legend.fontsize"]) + 0.75
+    fit_margins(fig, ax, right=legend_width)
     return fig
 
 

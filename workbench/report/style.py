@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
 
 import matplotlib
 import matplotlib.style
 import PIL.Image
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import text_to_path
 
 # seaborn's "colorblind" palette
 PALETTE = [
@@ -57,6 +62,9 @@ STYLE: dict[str, Any] = {
     "figure.dpi": DPI,
     "savefig.dpi": DPI,
     "figure.autolayout": False,
+    # a fixed title position: matplotlib would otherwise measure the axes' tick labels on every
+    # draw to lift the title above any top-side labels, and no report figure has those
+    "axes.titley": 1.0,
 }
 
 P = ParamSpec("P")
@@ -75,23 +83,111 @@ def styled(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def new_figure(height: float, width: float = WIDTH, **kwargs: Any) -> Figure:
-    """A figure sized for the report page, with tight layout so that labels never overlap
-    (constrained layout looks the same here and costs twice as much)."""
-    return Figure(figsize=(width, height), dpi=DPI, layout="tight", **kwargs)
+    """A figure sized for the report page, without a layout engine: every plot function sets its
+    margins with :func:`set_margins` (tight layout measured every text on every figure and cost
+    more than drawing it)."""
+    return Figure(figsize=(width, height), dpi=DPI, **kwargs)
+
+
+def text_width(labels: Iterable[object], size: float) -> float:
+    """Width in inches of the widest of ``labels`` (one line each) at font ``size`` points."""
+    prop = FontProperties(size=size)  # the family of the active style (plot functions are styled)
+    widest = 0.0
+    for label in labels:
+        for line in str(label).split("\n"):
+            if line:
+                widest = max(
+                    widest, text_to_path.get_text_width_height_descent(line, prop, False)[0]
+                )
+    return widest / 72.0
+
+
+def _lines(text: str) -> int:
+    return text.count("\n") + 1 if text else 0
+
+
+def _tick_labels(axis: Axis) -> list[str]:
+    """The tick labels ``axis`` will draw, without drawing (fixed labels or formatted locs)."""
+    return [str(t) for t in axis.major.formatter.format_ticks(list(axis.get_majorticklocs()))]
+
+
+def left_margin(ax: Axes, extra: float = 0.0) -> float:
+    """Inches needed left of ``ax`` for its y tick labels and y label."""
+    size = STYLE["ytick.labelsize"]
+    need = text_width(_tick_labels(ax.yaxis), size) + 0.12
+    if ax.get_ylabel():
+        need += _lines(ax.get_ylabel()) * STYLE["axes.labelsize"] * 1.25 / 72 + 0.06
+    return need + 0.1 + extra
+
+
+def bottom_margin(ax: Axes, extra: float = 0.0, rotation: float = 0.0) -> float:
+    """Inches needed below ``ax`` for its x tick labels and x label."""
+    labels = _tick_labels(ax.xaxis)
+    size = STYLE["xtick.labelsize"]  # (or smaller: then a little more room than needed)
+    lines = max((_lines(t) for t in labels), default=1)
+    need = lines * size * 1.2 / 72 + 0.1
+    if rotation:
+        need = max(need, text_width(labels, size) * math.sin(math.radians(rotation)) + 0.2)
+    if ax.get_xlabel():
+        need += _lines(ax.get_xlabel()) * STYLE["axes.labelsize"] * 1.25 / 72 + 0.06
+    return need + 0.08 + extra
+
+
+def top_margin(ax: Axes, extra: float = 0.0) -> float:
+    """Inches needed above ``ax`` for its title."""
+    title = ax.get_title()
+    if not title:
+        return 0.15 + extra
+    size = ax.title.get_fontsize()
+    return _lines(title) * size * 1.25 / 72 + 0.12 + 0.08 + extra
+
+
+def set_margins(
+    fig: Figure,
+    *,
+    left: float,
+    bottom: float,
+    top: float,
+    right: float = 0.25,
+    wgap: float = 0.0,
+    hgap: float = 0.0,
+    nrows: int = 1,
+    ncols: int = 1,
+) -> None:
+    """Fixed margins and gaps between subplots, all in inches (``subplots_adjust`` wants
+    fractions of the figure and of the mean axes size)."""
+    width, height = fig.get_size_inches()
+    axes_w = max((width - left - right - (ncols - 1) * wgap) / ncols, 0.1)
+    axes_h = max((height - top - bottom - (nrows - 1) * hgap) / nrows, 0.1)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        wspace=wgap / axes_w,
+        hspace=hgap / axes_h,
+    )
+
+
+def fit_margins(fig: Figure, ax: Axes, *, right: float = 0.25, extra_bottom: float = 0.0) -> None:
+    """Margins for a figure with one axes, from its own labels and title."""
+    set_margins(
+        fig,
+        left=left_margin(ax),
+        bottom=bottom_margin(ax, extra_bottom),
+        top=top_margin(ax),
+        right=right,
+    )
 
 
 def to_png(fig: Figure) -> bytes:
     """Render ``fig`` to PNG bytes (Agg, RGB, fast zlib level).
 
-    The layout is computed once, then the figure is drawn once and encoded straight from the
-    Agg buffer: ``savefig`` would add a dry-run draw for the layout engine and its own overhead.
+    The margins are fixed by the plot function, so the figure is drawn once and encoded straight
+    from the Agg buffer (``savefig`` would add its own overhead).
     """
     with matplotlib.rc_context(STYLE):
         canvas = FigureCanvasAgg(fig)  # attaches itself as fig.canvas
-        engine = fig.get_layout_engine()
-        if engine is not None:
-            engine.execute(fig)
-            fig.set_layout_engine("none")
         canvas.draw()
         width, height = canvas.get_width_height(physical=True)
         image = PIL.Image.frombuffer(
