@@ -61,7 +61,8 @@ def main() -> None:
             name = metrics["metric"]["name"]
             print(
                 f"{config}: CV {name} {s['valid_mean']:.5f} ± {s['valid_std']:.5f} "
-                f"(5-fold, seed {metrics['seed']}), whole run {seconds:.1f}s "
+                f"({metrics['cv']['folds']}-fold x {metrics['cv']['repeats']}, "
+                f"{metrics['cv']['scheme']}, seed {metrics['seed']}), whole run {seconds:.1f}s "
                 f"(report {metrics['timings'].get('report_seconds', 0):.1f}s)"
             )
             means = []
