@@ -3,6 +3,7 @@
 import base64
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -131,3 +132,10 @@ def test_run_with_report_embeds_every_figure_and_report_rebuilds_it(project, cap
     rebuilt = html_path.read_text(encoding="utf-8")
     for png in sorted((run_dir / "figures").glob("*.png")):
         assert base64.b64encode(png.read_bytes()).decode("ascii") in rebuilt, png.name
+
+
+def test_console_script_is_installed():
+    script = Path(sys.executable).parent / "workbench"
+    proc = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("workbench ")

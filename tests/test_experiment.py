@@ -340,3 +340,72 @@ def test_report_run_writes_importance_learning_curve_and_profile(project):
     assert (run_dir / "report.html").is_file()
     assert result.report == run_dir / "report.html"
     assert "report_seconds" in result.metrics["timings"]
+
+
+def test_interrupted_run_leaves_no_run_and_keeps_earlier_submissions(project, monkeypatch):
+    body = {
+        "competition": "synth_binary",
+        "features": BASE_FEATURES,
+        "model": {"kind": "logistic"},
+        **FAST,
+    }
+    first = run(project, "int", body)
+    before = sorted((project / "submissions").rglob("*.csv"))
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "fit_fold", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(project, "int", body)
+    runs = sorted(p.name for p in (project / "runs" / "synth_binary").iterdir())
+    assert runs == [first.run_id]  # no partial directory left behind
+    assert sorted((project / "submissions").rglob("*.csv")) == before
+    assert pd.read_csv(first.submission).shape[0] == 60
+
+
+def test_group_kfold_keeps_groups_together(project):
+    result = run(
+        project,
+        "grp",
+        {
+            "competition": "synth_binary",
+            "features": BASE_FEATURES,
+            "model": {"kind": "logistic"},
+            "cv": {"scheme": "group_kfold", "group_column": "color", "folds": 3},
+            **FAST,
+        },
+    )
+    folds = pd.read_csv(result.run_dir / "folds.csv")
+    train = pd.read_csv(project / "competitions/synth_binary/data/train.csv")
+    merged = folds.merge(train[["Id", "color"]], left_on="id", right_on="Id")
+    assert merged.groupby("color")["fold"].nunique().max() == 1  # a group never spans folds
+    assert merged["fold"].nunique() == 3
+
+
+def test_probability_submission(project):
+    spec_path = project / "competitions/synth_binary/competition.yaml"
+    spec = yaml.safe_load(spec_path.read_text())
+    spec["submission"] = {"prediction": "probability"}
+    spec_path.write_text(yaml.safe_dump(spec))
+    sample_path = project / "competitions/synth_binary/data/sample.csv"
+    sample = pd.read_csv(sample_path)
+    sample["label"] = 0.5
+    sample.to_csv(sample_path, index=False)
+    result = run(
+        project,
+        "proba",
+        {
+            "competition": "synth_binary",
+            "features": BASE_FEATURES,
+            "model": {"kind": "logistic"},
+            "metric": "roc_auc",
+            **FAST,
+        },
+    )
+    submission = pd.read_csv(result.submission)
+    test_pred = pd.read_csv(result.run_dir / "test_predictions.csv")
+    assert submission["label"].between(0, 1).all()
+    assert submission["label"].nunique() > 2
+    np.testing.assert_allclose(submission["label"], test_pred["pred"])
+    assert result.metrics["metric"]["name"] == "roc_auc"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from report_synth import make_run
 
-from workbench.report import build as report_build
 from workbench.report import build_report
+from workbench.report import render as report_render
 
 
 def _pngs(run_dir: Path) -> dict[str, bytes]:
@@ -42,6 +42,6 @@ def test_falls_back_to_serial_when_the_pool_fails(
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("no processes here")
 
-    monkeypatch.setattr(report_build, "ProcessPoolExecutor", broken)
+    monkeypatch.setattr(report_render, "ProcessPoolExecutor", broken)
     build_report(run_dir, workers=2)
     assert _pngs(run_dir) == serial

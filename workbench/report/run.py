@@ -1,0 +1,184 @@
+"""Read a run directory (docs/run-directory.md) into a :class:`Run` for the report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from workbench.errors import UserError
+
+
+@dataclass
+class Run:
+    """What the report needs from a run directory."""
+
+    path: Path
+    metrics: dict[str, Any]
+    oof: pd.DataFrame
+    config: dict[str, Any] = field(default_factory=dict)
+    importance: pd.DataFrame | None = None
+    learning_curve: pd.DataFrame | None = None
+    profile: dict[str, Any] | None = None
+    tuning: dict[str, Any] | None = None
+
+    @property
+    def task(self) -> str:
+        return str(self.metrics.get("task", "regression"))
+
+    @property
+    def metric(self) -> str:
+        return str(self.metrics.get("metric", {}).get("name", "score"))
+
+    @property
+    def greater_is_better(self) -> bool:
+        return bool(self.metrics.get("metric", {}).get("greater_is_better", True))
+
+
+def _not_a_run(run_dir: Path, message: str) -> UserError:
+    return UserError(
+        message,
+        where=str(run_dir),
+        hint="pass a finished run directory, e.g. runs/<competition>/<run_id>",
+    )
+
+
+def _read_json(path: Path, run_dir: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _not_a_run(run_dir, f"cannot read {path.name}: {exc}") from None
+
+
+def _read_csv(path: Path, run_dir: Path, required: list[str]) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise _not_a_run(run_dir, f"cannot read {path.name}: {exc}") from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise _not_a_run(run_dir, f"{path.name} has no column {missing[0]!r}")
+    return frame
+
+
+def load_run(run_dir: str | Path) -> Run:
+    """Read a run directory; :class:`UserError` if it is not one."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise _not_a_run(run_dir, "not a directory")
+    if not (run_dir / "metrics.json").is_file():
+        raise _not_a_run(run_dir, "not a run directory (no metrics.json)")
+    if not (run_dir / "oof.csv").is_file():
+        raise _not_a_run(run_dir, "not a run directory (no oof.csv)")
+    metrics = _read_json(run_dir / "metrics.json", run_dir)
+    if not isinstance(metrics, dict):
+        raise _not_a_run(run_dir, "metrics.json is not a JSON object")
+    oof = _read_csv(run_dir / "oof.csv", run_dir, ["id", "repeat", "fold", "target"])
+    run = Run(path=run_dir, metrics=metrics, oof=oof)
+    config_path = run_dir / "config.yaml"
+    if config_path.is_file():
+        try:
+            loaded = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise _not_a_run(run_dir, f"cannot read config.yaml: {exc}") from None
+        run.config = loaded if isinstance(loaded, dict) else {}
+    if (run_dir / "importance.csv").is_file():
+        run.importance = _read_csv(
+            run_dir / "importance.csv", run_dir, ["feature", "kind", "importance"]
+        )
+    if (run_dir / "learning_curve.csv").is_file():
+        run.learning_curve = _read_csv(
+            run_dir / "learning_curve.csv",
+            run_dir,
+            ["fold", "fraction", "n_train", "train_score", "valid_score"],
+        )
+    if (run_dir / "data_profile.json").is_file():
+        run.profile = _read_json(run_dir / "data_profile.json", run_dir)
+    if (run_dir / "tuning.json").is_file():
+        run.tuning = _read_json(run_dir / "tuning.json", run_dir)
+    return run
+
+
+def model_kind(run: Run) -> str:
+    """The model kind, from config.yaml or else metrics.json ("—" if neither says)."""
+    model = run.config.get("model")
+    if isinstance(model, dict) and model.get("kind"):
+        return str(model["kind"])
+    if isinstance(model, str):
+        return model
+    return (
+        str(run.metrics.get("model", {}).get("kind", "—"))
+        if isinstance(run.metrics.get("model"), dict)
+        else str(run.metrics.get("model") or "—")
+    )
+
+
+def cv_text(cv: dict[str, Any]) -> str:
+    """The validation scheme in words, e.g. "stratified kfold, 5 folds × 3 repeats"."""
+    scheme = str(cv.get("scheme", "—")).replace("_", " ")
+    folds, repeats = cv.get("folds"), cv.get("repeats", 1)
+    text = scheme
+    if folds:
+        text += f", {folds} folds"
+    if repeats and int(repeats) > 1:
+        text += f" × {repeats} repeats"
+    return text
+
+
+def prediction_columns(run: Run) -> list[str]:
+    """The prediction columns of oof.csv (``pred`` or ``proba_<class>``); UserError if none."""
+    if run.task == "multiclass":
+        classes = run.metrics.get("classes") or []
+        named = [f"proba_{c}" for c in classes]
+        if named and all(c in run.oof.columns for c in named):
+            return named
+        cols = [c for c in run.oof.columns if str(c).startswith("proba_")]
+        if not cols:
+            raise _not_a_run(run.path, "oof.csv has no proba_<class> columns (multiclass run)")
+        return cols
+    if "pred" not in run.oof.columns:
+        raise _not_a_run(run.path, "oof.csv has no 'pred' column")
+    return ["pred"]
+
+
+@dataclass
+class Pooled:
+    """Out-of-fold predictions, one row per training row (averaged over repeats)."""
+
+    ids: np.ndarray
+    y: np.ndarray
+    pred: np.ndarray  # 1-d (binary, regression) or 2-d (multiclass)
+    folds: np.ndarray  # the row's validation fold (repeat 0)
+    repeats: int
+
+
+def pool(run: Run, columns: list[str]) -> Pooled:
+    """Pool the out-of-fold predictions in ``columns``, averaging over repeats."""
+    oof = run.oof
+    repeats = int(oof["repeat"].nunique())
+    if repeats > 1:
+        first = oof[oof["repeat"] == oof["repeat"].min()][["id", "fold"]]
+        means = oof.groupby("id", sort=False)[["target", *columns]].mean()
+        frame = first.merge(means, left_on="id", right_index=True, how="left")
+    else:
+        frame = oof
+    pred = frame[columns].to_numpy(dtype=float)
+    return Pooled(
+        ids=frame["id"].to_numpy(),
+        y=frame["target"].to_numpy(),
+        pred=pred if len(columns) > 1 else pred[:, 0],
+        folds=frame["fold"].to_numpy(),
+        repeats=repeats,
+    )
+
+
+def fold_ids(oof: pd.DataFrame) -> np.ndarray:
+    """A fold label per oof.csv row ("r<repeat> f<fold>" when there are repeats)."""
+    if oof["repeat"].nunique() > 1:
+        return ("r" + oof["repeat"].astype(str) + " f" + oof["fold"].astype(str)).to_numpy()
+    return oof["fold"].astype(str).to_numpy()
