@@ -166,3 +166,17 @@ def test_report_shorthand_combines_with_later_keys(tmp_path):
     assert config.report.enabled is True
     assert config.report.permutation_importance is False
     assert config.report.learning_curve is True
+
+
+def test_overrides_can_index_lists(tmp_path):
+    body = {**MINIMAL, "features": ["titanic.title", {"step": "impute", "columns": ["Age"]}]}
+    path = write(tmp_path / "c.yaml", body)
+    config = load_config(path, ["features[1].strategy=mean", "features[0].extra=1"])
+    assert config.features[1] == {"step": "impute", "columns": ["Age"], "strategy": "mean"}
+    assert config.features[0] == {"step": "titanic.title", "extra": 1}
+    config = load_config(path, ["features[1]={step: drop, columns: [Cabin]}"])
+    assert config.features[1] == {"step": "drop", "columns": ["Cabin"]}
+    with pytest.raises(UserError, match=r"no item \[5\]"):
+        load_config(path, ["features[5].strategy=mean"])
+    with pytest.raises(UserError, match="not a dict"):
+        load_config(path, ["competition.x=1"])

@@ -8,6 +8,7 @@ config (every default explicit) is what a run saves.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -150,7 +151,10 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Apply ``--set dotted.key=value`` overrides; values are parsed as YAML scalars."""
+    """Apply ``--set dotted.key=value`` overrides; values are parsed as YAML.
+
+    A key part may index a list: ``--set 'features[2].strategy=mean'``.
+    """
     data = copy.deepcopy(data)
     for item in overrides:
         key, sep, raw = item.partition("=")
@@ -163,19 +167,51 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         except yaml.YAMLError:
             value = raw
         data = expand_shorthands(data)
-        node = data
-        parts = key.strip().split(".")
-        if parts == ["report"] and isinstance(value, bool):
-            parts = ["report", "enabled"]  # --set report=false keeps the other report keys
-        for part in parts[:-1]:
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            if not isinstance(child, dict):
-                raise UserError(f"cannot set {key!r}: {part!r} is not a mapping", where="--set")
-            node = child
-        node[parts[-1]] = value
+        path = _override_path(key.strip())
+        if path == ["report"] and isinstance(value, bool):
+            path = ["report", "enabled"]  # --set report=false keeps the other report keys
+        node: Any = data
+        for part, following in itertools.pairwise(path):
+            node = _child(node, part, dict if isinstance(following, str) else list, key)
+        _assign(node, path[-1], value, key)
     return data
+
+
+def _override_path(key: str) -> list[str | int]:
+    """``features[2].columns`` -> ``["features", 2, "columns"]``."""
+    path: list[str | int] = []
+    for part in key.split("."):
+        match = re.fullmatch(r"([^\[\]]+)((?:\[\d+\])*)", part)
+        if match is None:
+            raise UserError(f"bad key {key!r} in --set", hint="write e.g. features[0].columns")
+        path.append(match.group(1))
+        path.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+    return path
+
+
+def _child(node: Any, part: str | int, kind: type, key: str) -> Any:
+    if isinstance(part, int):
+        if not isinstance(node, list) or part >= len(node):
+            raise UserError(f"cannot set {key!r}: no item [{part}] there", where="--set")
+        if not isinstance(node[part], kind):
+            node[part] = {"step": node[part]} if isinstance(node[part], str) else kind()
+        return node[part]
+    if not isinstance(node, dict):
+        raise UserError(f"cannot set {key!r}: {part!r} is not inside a mapping", where="--set")
+    if node.get(part) is None:
+        node[part] = kind()
+    if not isinstance(node[part], kind):
+        raise UserError(f"cannot set {key!r}: {part!r} is not a {kind.__name__}", where="--set")
+    return node[part]
+
+
+def _assign(node: Any, part: str | int, value: Any, key: str) -> None:
+    if isinstance(part, int):
+        if not isinstance(node, list) or part >= len(node):
+            raise UserError(f"cannot set {key!r}: no item [{part}] there", where="--set")
+    elif not isinstance(node, dict):
+        raise UserError(f"cannot set {key!r}: {part!r} is not inside a mapping", where="--set")
+    node[part] = value
 
 
 def validate(data: dict[str, Any], *, source: str) -> ExperimentConfig:
