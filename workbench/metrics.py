@@ -149,18 +149,19 @@ def score(
     return float(metric.func(y_true, pred))
 
 
-def _count_scores(name: str, tp, fp, fn, tn) -> np.ndarray | None:
-    """Vectorised accuracy/F1 from confusion counts at every candidate threshold."""
+def _f1_from_counts(tp, fp, fn) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        f1_pos = np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
-        f1_neg = np.where(tn > 0, 2 * tn / (2 * tn + fp + fn), 0.0)
-    if name == "accuracy":
-        return (tp + tn) / (tp + fp + fn + tn)
-    if name == "f1":
-        return f1_pos
-    if name == "f1_macro":
-        return (f1_pos + f1_neg) / 2
-    return None
+        return np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+
+
+# Label metrics computable from confusion counts, vectorised over many thresholds at once.
+_FROM_COUNTS = {
+    "accuracy": lambda tp, fp, fn, tn: (tp + tn) / (tp + fp + fn + tn),
+    "f1": lambda tp, fp, fn, tn: _f1_from_counts(tp, fp, fn),
+    "f1_macro": lambda tp, fp, fn, tn: (
+        (_f1_from_counts(tp, fp, fn) + _f1_from_counts(tn, fn, fp)) / 2
+    ),
+}
 
 
 def _binary_label_inputs(
@@ -189,44 +190,28 @@ def threshold_curve(
     tp = n_pos - np.searchsorted(np.sort(proba[y_true == 1]), thresholds, side="left")
     tp, fp = tp.astype(float), (n_pos_pred - tp).astype(float)
     fn, tn = n_pos - tp, n - n_pos - fp
-    scores = _count_scores(metric.name, tp, fp, fn, tn)
-    if scores is None:
-        scores = np.array(
-            [score(metric, y_true, proba, task="binary", threshold=t) for t in thresholds]
-        )
-    return scores
+    if metric.name in _FROM_COUNTS:
+        return _FROM_COUNTS[metric.name](tp, fp, fn, tn)
+    return np.array([score(metric, y_true, proba, task="binary", threshold=t) for t in thresholds])
 
 
 def best_threshold(metric: Metric, y_true: np.ndarray, proba: np.ndarray) -> tuple[float, float]:
     """The decision threshold on (OOF) binary probabilities that optimises a label metric.
 
     Returns ``(threshold, score)``. Accuracy and F1 are evaluated at every distinct
-    probability at once (sort + cumulative sums, O(n log n)); other label metrics on a
+    probability at once (:func:`threshold_curve`, O(n log n)); other label metrics on a
     0.01 grid. Thresholds are midpoints between consecutive distinct probabilities, so
     they generalise a little better than the probabilities themselves.
     """
     y_true, proba = _binary_label_inputs(metric, y_true, proba)
-    order = np.argsort(-proba, kind="stable")
-    p_sorted, y_sorted = proba[order], y_true[order]
-    # Last position of each run of equal probabilities: predicting positive for
-    # ``proba >= p_sorted[k]`` marks rows 0..k positive.
-    last = np.flatnonzero(np.r_[p_sorted[1:] != p_sorted[:-1], True])
-    tp = np.r_[0, np.cumsum(y_sorted)[last]].astype(float)
-    n_pos_pred = np.r_[0, last + 1].astype(float)
-    fp = n_pos_pred - tp
-    fn = y_true.sum() - tp
-    tn = len(y_true) - y_true.sum() - fp
-    # Candidate k (0 = nothing positive) keeps rows with proba >= distinct[k - 1];
-    # its threshold is the midpoint between that value and the next lower one.
-    distinct = p_sorted[last]
-    lower = np.r_[distinct[1:], distinct[-1] - 1e-6]
-    thresholds = np.r_[np.nextafter(distinct[0], np.inf), (distinct + lower) / 2]
-
-    scores = _count_scores(metric.name, tp, fp, fn, tn)
-    if scores is None:
+    if metric.name in _FROM_COUNTS:
+        # Candidate 0 marks nothing positive; candidate k keeps the rows with proba >= the k-th
+        # highest distinct value, through the midpoint between it and the next lower one.
+        distinct = np.unique(proba)[::-1]
+        lower = np.r_[distinct[1:], distinct[-1] - 1e-6]
+        thresholds = np.r_[np.nextafter(distinct[0], np.inf), (distinct + lower) / 2]
+    else:
         thresholds = np.round(np.arange(0.0, 1.0001, 0.01), 2)
-        scores = np.array(
-            [score(metric, y_true, proba, task="binary", threshold=t) for t in thresholds]
-        )
+    scores = threshold_curve(metric, y_true, proba, thresholds)
     best = int(np.argmax(scores) if metric.greater_is_better else np.argmin(scores))
     return float(thresholds[best]), float(scores[best])
