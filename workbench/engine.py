@@ -65,9 +65,6 @@ class FoldResult:
     best_iteration: int | None
     fit_seconds: float
     features_seconds: float
-    valid_pred: np.ndarray
-    test_pred: np.ndarray
-    importance: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -337,8 +334,6 @@ def run_cv(
             best_iteration=out["best_iteration"],
             fit_seconds=out["fit_seconds"],
             features_seconds=data.seconds,
-            valid_pred=out["valid_pred"],
-            test_pred=out["test_pred"],
         )
         if "importance" in out and not out["importance"].empty:
             imp = out["importance"]
@@ -436,14 +431,9 @@ def compute_learning_curve(
             subset = np.sort(order[:size])
             if problem.task != "regression" and len(np.unique(problem.y[subset])) < 2:
                 continue
-            quiet = config.model_copy(
-                update={
-                    "report": config.report.model_copy(update={"permutation_importance": False})
-                }
-            )
             data = prepare_fold(make_pipeline(), problem, subset, fold.valid)
-            _, out = fit_fold(
-                quiet,
+            _, out = fit_fold(  # no importance: only the scores are needed here
+                config,
                 problem,
                 data,
                 problem.y[fold.valid],
