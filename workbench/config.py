@@ -189,28 +189,33 @@ def _override_path(key: str) -> list[str | int]:
     return path
 
 
-def _child(node: Any, part: str | int, kind: type, key: str) -> Any:
-    if isinstance(part, int):
-        if not isinstance(node, list) or part >= len(node):
-            raise UserError(f"cannot set {key!r}: no item [{part}] there", where="--set")
-        if not isinstance(node[part], kind):
-            node[part] = {"step": node[part]} if isinstance(node[part], str) else kind()
-        return node[part]
-    if not isinstance(node, dict):
-        raise UserError(f"cannot set {key!r}: {part!r} is not inside a mapping", where="--set")
-    if node.get(part) is None:
-        node[part] = kind()
-    if not isinstance(node[part], kind):
-        raise UserError(f"cannot set {key!r}: {part!r} is not a {kind.__name__}", where="--set")
-    return node[part]
-
-
-def _assign(node: Any, part: str | int, value: Any, key: str) -> None:
+def _check_slot(node: Any, part: str | int, key: str) -> None:
+    """``part`` must be an existing list index, or a key of a mapping."""
     if isinstance(part, int):
         if not isinstance(node, list) or part >= len(node):
             raise UserError(f"cannot set {key!r}: no item [{part}] there", where="--set")
     elif not isinstance(node, dict):
         raise UserError(f"cannot set {key!r}: {part!r} is not inside a mapping", where="--set")
+
+
+def _child(node: Any, part: str | int, kind: type, key: str) -> Any:
+    """The container at ``node[part]`` to descend into, created if absent.
+
+    A list item that is a bare step name becomes ``{step: name}`` so its parameters can be set.
+    """
+    _check_slot(node, part, key)
+    current = node[part] if isinstance(part, int) else node.get(part)
+    if isinstance(part, int) and isinstance(current, str) and kind is dict:
+        node[part] = {"step": current}
+    elif current is None:
+        node[part] = kind()
+    elif not isinstance(current, kind):
+        raise UserError(f"cannot set {key!r}: {part!r} is not a {kind.__name__}", where="--set")
+    return node[part]
+
+
+def _assign(node: Any, part: str | int, value: Any, key: str) -> None:
+    _check_slot(node, part, key)
     node[part] = value
 
 
