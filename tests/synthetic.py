@@ -90,6 +90,14 @@ BASE_FEATURES = [
     {"step": "onehot", "columns": ["color"]},
 ]
 
+# The plainest complete experiment: tests override what they are about.
+LOGISTIC_BINARY = {
+    "competition": "synth_binary",
+    "features": BASE_FEATURES,
+    "model": {"kind": "logistic"},
+    "report": False,
+}
+
 
 def write_config(root: Path, name: str, body: dict) -> Path:
     path = root / "configs" / f"{name}.yaml"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from synthetic import BASE_FEATURES, write_config
+from synthetic import BASE_FEATURES, LOGISTIC_BINARY, write_config
 
 from workbench.cli import main
 
@@ -17,10 +17,7 @@ def test_run_prints_the_run_id_on_stdout(project, capsys):
         project,
         "ok",
         {
-            "competition": "synth_binary",
-            "features": BASE_FEATURES,
-            "model": {"kind": "logistic"},
-            "report": False,
+            **LOGISTIC_BINARY,
         },
     )
     assert main(["run", str(path)]) == 0
@@ -36,10 +33,7 @@ def test_set_overrides_reach_the_run(project, capsys):
         project,
         "ok",
         {
-            "competition": "synth_binary",
-            "features": BASE_FEATURES,
-            "model": {"kind": "logistic"},
-            "report": False,
+            **LOGISTIC_BINARY,
         },
     )
     assert main(["run", str(path), "--set", "cv.folds=3", "--quiet"]) == 0

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from synthetic import BASE_FEATURES, write_config
+from synthetic import BASE_FEATURES, LOGISTIC_BINARY, write_config
 
 from workbench import engine
 from workbench.errors import UserError
@@ -25,10 +25,7 @@ def test_binary_run_writes_the_contract(project):
         project,
         "bin",
         {
-            "competition": "synth_binary",
-            "features": BASE_FEATURES,
-            "model": {"kind": "logistic"},
-            **FAST,
+            **LOGISTIC_BINARY,
         },
     )
     run_dir = result.run_dir
@@ -289,10 +286,7 @@ def test_text_left_for_the_model_is_a_user_error(project):
 )
 def test_user_errors_before_any_work(project, change, message):
     body = {
-        "competition": "synth_binary",
-        "features": BASE_FEATURES,
-        "model": {"kind": "logistic"},
-        **FAST,
+        **LOGISTIC_BINARY,
         **change,
     }
     with pytest.raises(UserError) as info:
@@ -344,10 +338,7 @@ def test_report_run_writes_importance_learning_curve_and_profile(project):
 
 def test_interrupted_run_leaves_no_run_and_keeps_earlier_submissions(project, monkeypatch):
     body = {
-        "competition": "synth_binary",
-        "features": BASE_FEATURES,
-        "model": {"kind": "logistic"},
-        **FAST,
+        **LOGISTIC_BINARY,
     }
     first = run(project, "int", body)
     before = sorted((project / "submissions").rglob("*.csv"))
