@@ -1,6 +1,7 @@
 """End-to-end runs on small synthetic competitions (always run, no real data needed)."""
 
 import json
+import multiprocessing
 import sys
 
 import numpy as np
@@ -12,6 +13,7 @@ from synthetic import BASE_FEATURES, LOGISTIC_BINARY, write_config
 from workbench import engine
 from workbench.errors import UserError
 from workbench.experiment import run_experiment
+from workbench.report.background import ReportWorker
 
 FAST = {"report": False}
 
@@ -336,10 +338,25 @@ def test_report_run_writes_importance_learning_curve_and_profile(project):
     assert "report_seconds" in result.metrics["timings"]
 
 
+def test_report_from_the_background_worker_equals_the_in_process_one(project, monkeypatch):
+    body = {**LOGISTIC_BINARY, "report": True}
+    background_run = run(project, "bg", body)
+    monkeypatch.setattr(ReportWorker, "start", classmethod(lambda cls, *args: None))
+    serial_run = run(project, "bg", body)
+
+    def pngs(result):
+        return {p.name: p.read_bytes() for p in (result.run_dir / "figures").glob("*.png")}
+
+    assert len(pngs(background_run)) >= 8
+    assert pngs(background_run) == pngs(serial_run)
+    for result in (background_run, serial_run):
+        assert (result.run_dir / "data_profile.json").is_file()
+        assert result.metrics["timings"]["report_seconds"] > 0
+    assert not multiprocessing.active_children()
+
+
 def test_interrupted_run_leaves_no_run_and_keeps_earlier_submissions(project, monkeypatch):
-    body = {
-        **LOGISTIC_BINARY,
-    }
+    body = {**LOGISTIC_BINARY, "report": True}  # a report worker is running when it stops
     first = run(project, "int", body)
     before = sorted((project / "submissions").rglob("*.csv"))
 
@@ -351,6 +368,7 @@ def test_interrupted_run_leaves_no_run_and_keeps_earlier_submissions(project, mo
         run(project, "int", body)
     runs = sorted(p.name for p in (project / "runs" / "synth_binary").iterdir())
     assert runs == [first.run_id]  # no partial directory left behind
+    assert not multiprocessing.active_children()
     assert sorted((project / "submissions").rglob("*.csv")) == before
     assert pd.read_csv(first.submission).shape[0] == 60
 

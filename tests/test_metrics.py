@@ -9,6 +9,7 @@ from workbench.metrics import (
     get_metric,
     log_values,
     score,
+    score_blocks,
     threshold_curve,
 )
 
@@ -146,3 +147,42 @@ def test_log_values_is_what_rmse_log_compares():
     expected = np.sqrt(np.mean((log_values(pred) - np.log(y)) ** 2))
     assert get_metric("rmse_log", "regression").func(y, pred) == pytest.approx(expected)
     assert log_values(np.array([-1.0]))[0] == pytest.approx(np.log(1e-15))
+
+
+def _blocks_for(task, rng):
+    n = 60
+    if task == "binary":
+        y = rng.integers(0, 2, n)
+        return y, rng.random((7, n))
+    if task == "multiclass":
+        y = rng.integers(0, 3, n)
+        raw = rng.random((7, n, 3))
+        return y, raw / raw.sum(axis=2, keepdims=True)
+    y = rng.lognormal(size=n)
+    return y, y * rng.lognormal(sigma=0.3, size=(7, n))
+
+
+@pytest.mark.parametrize(
+    ("task", "name"),
+    [(task, name) for name, m in METRICS.items() for task in sorted(m.tasks)],
+)
+def test_score_blocks_equals_score_block_by_block(task, name):
+    """The vectorised fast paths (accuracy, F1, regression errors) give score()'s numbers."""
+    metric = get_metric(name, task)
+    y, preds = _blocks_for(task, np.random.default_rng(0))
+    expected = [score(metric, y, block, task=task, threshold=0.4) for block in preds]
+    got = score_blocks(metric, y, preds, task=task, threshold=0.4)
+    assert got.shape == (len(preds),)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert len(set(np.round(got, 12))) > 1  # the blocks really differ
+
+
+def test_score_blocks_checks_rows_and_targets():
+    with pytest.raises(ValueError, match="rows"):
+        score_blocks(
+            get_metric("rmse", "regression"), np.ones(3), np.ones((2, 4)), task="regression"
+        )
+    with pytest.raises(UserError, match="positive targets"):
+        score_blocks(
+            get_metric("rmse_log", "regression"), np.zeros(3), np.ones((2, 3)), task="regression"
+        )

@@ -1,5 +1,5 @@
 """Entry point for ``python -m workbench``."""
 
-from workbench.cli import main
+from workbench.cli import entry
 
-raise SystemExit(main())
+entry()

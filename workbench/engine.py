@@ -210,7 +210,9 @@ def fit_fold(
         "fit_seconds": fit_seconds,
     }
     if with_importance:
-        out["importance"] = _importance(config, problem, model, data, y_valid, predict, seed)
+        out["importance"] = _importance(
+            config, problem, model, data, y_valid, predict, valid_pred, seed
+        )
     return model, out
 
 
@@ -233,6 +235,7 @@ def _importance(
     data: FoldData,
     y_valid: np.ndarray,
     predict: Callable[[pd.DataFrame], np.ndarray],
+    valid_pred: np.ndarray,
     seed: int,
 ) -> pd.DataFrame:
     """The model's own importance and permutation importance on the validation rows."""
@@ -255,16 +258,17 @@ def _importance(
         metric = problem.metric
         sign = 1.0 if metric.greater_is_better else -1.0
 
-        def signed_score(y: np.ndarray, pred: np.ndarray) -> float:
-            return sign * metrics_module.score(metric, y, pred, task=problem.task)
+        def signed_scores(y: np.ndarray, preds: np.ndarray) -> np.ndarray:
+            return sign * metrics_module.score_blocks(metric, y, preds, task=problem.task)
 
         mean, std = permutation_importance(
             predict,
             data.X_valid,
             y_valid,
-            signed_score,
+            signed_scores,
             n_repeats=config.report.permutation_repeats,
             seed=seed,
+            predictions=valid_pred,
         )
         frames.append(
             pd.DataFrame(

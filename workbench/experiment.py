@@ -143,11 +143,30 @@ def _execute(
     make_pipeline()  # unknown step names and parameters fail here, before any work
     frames = load_frames(competition)
     problem = make_problem(config, competition, frames)
-
     run = RunDirectory(project.runs_dir(spec.name), new_run_id(config.name)).create()
+
+    def write_profile() -> None:
+        from workbench.report.profile import profile_data
+
+        profile = profile_data(
+            frames.train,
+            frames.test,
+            target=spec.target,
+            id_column=spec.id_column,
+            task=spec.task,
+            seed=config.seed,
+        )
+        io.write_json(run.file("data_profile.json"), profile)
+
+    worker = None
     try:
         with run.logging():
             log.info("run %s: config %s", run.run_id, config_path)
+            if config.report.enabled:
+                # started first, so that it has every moment of the run to get ready
+                from workbench.report.background import ReportWorker
+
+                worker = ReportWorker.start(run.path, write_profile)
             io.write_yaml(run.file("config.yaml"), to_dict(config))
             io.write_yaml(run.file("competition.yaml"), spec.model_dump(mode="json"))
             io.write_json(run.file("fingerprint.json"), fingerprint(frames.files))
@@ -184,19 +203,12 @@ def _execute(
             report_path = None
             if config.report.enabled:
                 report_started = time.perf_counter()
-                from workbench.report import build_report
-                from workbench.report.profile import profile_data
+                report_path = worker.finish() if worker else None
+                if report_path is None:
+                    from workbench.report import build_report
 
-                profile = profile_data(
-                    frames.train,
-                    frames.test,
-                    target=spec.target,
-                    id_column=spec.id_column,
-                    task=spec.task,
-                    seed=config.seed,
-                )
-                io.write_json(run.file("data_profile.json"), profile)
-                report_path = build_report(run.path)
+                    write_profile()
+                    report_path = build_report(run.path)
                 summary["timings"]["report_seconds"] = time.perf_counter() - report_started
                 summary["timings"]["total_seconds"] = time.perf_counter() - started
                 io.write_json(run.file("metrics.json"), summary)
@@ -205,8 +217,13 @@ def _execute(
             log.info("done in %.1fs", summary["timings"]["total_seconds"])
         run.finalize()
     except BaseException:
+        if worker is not None:
+            worker.stop()  # before the directory it writes to is removed
         run.abandon()
         raise
+    finally:
+        if worker is not None:
+            worker.stop()
     return RunResult(
         run_id=run.run_id,
         run_dir=run.final_path,

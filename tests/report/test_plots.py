@@ -82,11 +82,17 @@ def test_pr_and_calibration_and_threshold(binary):
 def test_confusion_figure_two_thresholds(binary):
     y, p, _ = binary
     fig = pc.confusion_figure(y, p, {"0.50": 0.5, "0.30 (best on OOF), used": 0.3}, ["no", "yes"])
-    assert len(fig.axes) == 4
-    assert "counts" in fig.axes[0].get_title() and "share" in fig.axes[1].get_title()
-    assert "0.30" in fig.axes[2].get_title()
+    assert len(fig.axes) == 2
+    assert "0.50" in fig.axes[0].get_title() and "0.30" in fig.axes[1].get_title()
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["no", "yes"]
-    assert pc.confusion_at(y, p, 0.5).sum() == N
+    counts = pc.confusion_at(y, p, 0.3)
+    assert counts.sum() == N
+    # every cell: its count, then its share of the true class (row)
+    cells = [t.get_text() for t in fig.axes[1].texts]
+    expected = [
+        f"{counts[i, j]}\n{counts[i, j] / counts[i].sum():.1%}" for i in range(2) for j in range(2)
+    ]
+    assert sorted(cells) == sorted(expected)
     _png_ok(fig)
 
 

@@ -3,11 +3,22 @@
 ``build_report(run_dir)`` reads the files of docs/run-directory.md (metrics.json, oof.csv,
 importance.csv, learning_curve.csv, data_profile.json, config.yaml, tuning.json) and writes a
 self-contained HTML page (figures embedded as data URIs and also written to ``figures/``).
+
+Names are imported on first use: matplotlib costs ~0.3 s to import, and the run needs only
+:mod:`workbench.report.background` until the report is drawn (in a second process if it can).
 """
 
 from __future__ import annotations
 
-from workbench.report.build import build_report
-from workbench.report.profile import profile_data
+import importlib
+from typing import Any
 
 __all__ = ["build_report", "profile_data"]
+
+_HOMES = {"build_report": "workbench.report.build", "profile_data": "workbench.report.profile"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
+
 from workbench.io import write_bytes, write_text
-from workbench.report.html import render_html
+from workbench.report.html import Section, render_html
 from workbench.report.render import Figures
-from workbench.report.run import Run, load_run, pool, prediction_columns
+from workbench.report.run import Run, load_profile, load_run, pool, prediction_columns
 from workbench.report.sections import (
     binary_section,
     data_section,
@@ -22,26 +26,45 @@ from workbench.report.sections import (
 )
 
 
-def build_report(run_dir: str | Path, *, workers: int = 1) -> Path:
+def build_report(run_dir: str | Path) -> Path:
     """Write ``run_dir/report.html`` and ``run_dir/figures/*.png``; return the HTML path.
-
-    ``workers > 1`` renders the figures in that many forked processes (``fork`` start method
-    only; matplotlib only, no OpenMP in the children); the output is the same either way.
 
     Raises :class:`UserError` if ``run_dir`` is not a run directory.
     """
     start = time.perf_counter()
-    run = load_run(run_dir)
-    # Full garbage collections over a big heap (the engine's data, models, modules) can cost more
-    # than drawing a figure; freeze what exists now so they only scan the report's own objects.
+    with frozen_heap():
+        run = load_run(run_dir)
+        sections, figs = plan_report(run)
+        figs.render_all()
+        return write_report(run, sections, figs, start)
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Full garbage collections over a big heap (the engine's data, models, modules) can cost
+    more than drawing a figure; freeze what exists so they only scan the report's own objects."""
     gc.freeze()
     try:
-        return _build(run, start, workers)
+        yield
     finally:
         gc.unfreeze()
 
 
-def _build(run: Run, start: float, workers: int) -> Path:
+def plan_data_figures(run_dir: str | Path) -> Figures:
+    """The data section's figures, registered from ``data_profile.json`` alone.
+
+    They need no results, so a run can draw them while its folds are fitted; their names and
+    bytes are those of the same figures in :func:`plan_report`.
+    """
+    run_dir = Path(run_dir)
+    run = Run(path=run_dir, metrics={}, oof=pd.DataFrame(), profile=load_profile(run_dir))
+    figs = Figures()
+    data_section(run, figs)
+    return figs
+
+
+def plan_report(run: Run) -> tuple[list[Section], Figures]:
+    """The report's sections, with their figures registered but not yet drawn."""
     figs = Figures()
     columns = prediction_columns(run)
     pooled = pool(run, columns) if len(run.oof) else None
@@ -59,8 +82,11 @@ def _build(run: Run, start: float, workers: int) -> Path:
     tuning = tuning_section(run, figs)
     if tuning is not None:
         sections.append(tuning)
+    return sections, figs
 
-    figs.render_all(workers)
+
+def write_report(run: Run, sections: list[Section], figs: Figures, start: float) -> Path:
+    """Write the rendered figures to figures/ (removing stale ones) and report.html."""
     figures_dir = run.path / "figures"
     written = set()
     for item in figs.items:

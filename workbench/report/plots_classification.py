@@ -25,6 +25,7 @@ from workbench.report.style import (
     MEAN_COLOR,
     NEUTRAL,
     PALETTE,
+    WIDTH,
     bottom_margin,
     fit_margins,
     left_margin,
@@ -243,42 +244,41 @@ def confusion_figure(
     thresholds: dict[str, float],
     class_names: Sequence,
 ) -> Figure:
-    """Binary confusion matrices, counts (left) and row-normalised (right), one row per
-    threshold. ``thresholds`` maps a row title to the threshold, e.g. ``{"0.5 (used)": 0.5}``."""
+    """Binary confusion matrices, one per threshold, side by side. Each cell holds the count and
+    its share of the true class (the row), coloured by that share so that the recall of each
+    class reads off the diagonal. ``thresholds`` maps a title to the threshold, e.g.
+    ``{"0.50 (used)": 0.5}``."""
     y = np.asarray(y_true).astype(int)
     p = np.asarray(proba, dtype=float)
     labels = [str(c) for c in class_names]
-    rows = len(thresholds)
-    fig = new_figure(3.4 * rows, width=7.6)
-    axes = _cm_axes(fig, rows)
-    for row, (title, thr) in enumerate(thresholds.items()):
-        pred = (p >= thr).astype(int)
-        for col, normalize in enumerate([None, "true"]):
-            ax = axes[row, col]
-            ConfusionMatrixDisplay.from_predictions(
-                y,
-                pred,
-                labels=[0, 1],
-                display_labels=labels,
-                normalize=normalize,
-                values_format="d" if normalize is None else ".1%",
-                cmap="Blues",
-                colorbar=False,
-                ax=ax,
-            )
-            kind = "counts" if normalize is None else "share of each true class"
-            ax.set_title(f"threshold {title}\n{kind}", fontsize=10.5)
-            ax.grid(False)
-    first = axes[0, 0]
+    n = len(thresholds)
+    fig = new_figure(3.8, width=min(3.8 * n + 0.6, WIDTH))
+    axes = np.asarray(fig.subplots(1, n, squeeze=False))[0]
+    for ax, (title, thr) in zip(axes, thresholds.items(), strict=True):
+        display = ConfusionMatrixDisplay.from_predictions(
+            y,
+            (p >= thr).astype(int),
+            labels=[0, 1],
+            display_labels=labels,
+            normalize="true",
+            cmap="Blues",
+            colorbar=False,
+            ax=ax,
+        )
+        counts = confusion_matrix(y, (p >= thr).astype(int), labels=[0, 1])
+        shares = display.confusion_matrix
+        for (i, j), text in np.ndenumerate(display.text_):
+            text.set_text(f"{counts[i, j]}\n{shares[i, j]:.1%}")
+        ax.set_title(f"threshold {title}", fontsize=10.5)
+        ax.grid(False)
+    first = axes[0]
     set_margins(
         fig,
         left=left_margin(first),
         bottom=bottom_margin(first),
         top=top_margin(first),
-        wgap=left_margin(axes[0, 1]),
-        hgap=bottom_margin(first) + top_margin(first),
-        nrows=rows,
-        ncols=2,
+        wgap=left_margin(axes[-1]) if n > 1 else 0.0,
+        ncols=n,
     )
     return fig
 

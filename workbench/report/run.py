@@ -66,6 +66,12 @@ def _read_csv(path: Path, run_dir: Path, required: list[str]) -> pd.DataFrame:
     return frame
 
 
+def load_profile(run_dir: Path) -> dict[str, Any] | None:
+    """``data_profile.json`` of a run directory, or None if it has none."""
+    path = run_dir / "data_profile.json"
+    return _read_json(path, run_dir) if path.is_file() else None
+
+
 def load_run(run_dir: str | Path) -> Run:
     """Read a run directory; :class:`UserError` if it is not one."""
     run_dir = Path(run_dir)
@@ -97,8 +103,7 @@ def load_run(run_dir: str | Path) -> Run:
             run_dir,
             ["fold", "fraction", "n_train", "train_score", "valid_score"],
         )
-    if (run_dir / "data_profile.json").is_file():
-        run.profile = _read_json(run_dir / "data_profile.json", run_dir)
+    run.profile = load_profile(run_dir)
     if (run_dir / "tuning.json").is_file():
         run.tuning = _read_json(run_dir / "tuning.json", run_dir)
     return run

@@ -267,8 +267,9 @@ def binary_section(run: Run, figs: Figures, pooled: Pooled) -> Section:
             "confusion",
             "Confusion matrices",
             "rows are the true class, columns the predicted class; the diagonal holds the correct "
-            "predictions. Left: counts; right: each row as shares, so you can read the recall of "
-            f"each class. One row of matrices per threshold. {used_text}",
+            "predictions. Each cell shows the count and its share of the row (the true class), "
+            "so the diagonal reads as the recall of each class; the colour follows the share. "
+            f"One matrix per threshold. {used_text}",
             lambda: pc.confusion_figure(y, p, rows, classes),
         )
     )
