@@ -130,7 +130,7 @@ def _serve(
         end.close()
     # Ctrl-C reaches the whole process group; the run decides what happens and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(10)
+    os.nice(10)  # where the cores are busy, the run's own work comes first
     helper = None
     try:
         prepare()
