@@ -286,15 +286,18 @@ def test_text_left_for_the_model_is_a_user_error(project):
         ({"model": {"kind": "lasso"}}, "lasso"),
     ],
 )
-def test_user_errors_before_any_work(project, change, message):
+@pytest.mark.parametrize("report", [False, True])  # no report worker may outlive the error
+def test_user_errors_before_any_work(project, change, message, report):
     body = {
         **LOGISTIC_BINARY,
         **change,
+        "report": report,
     }
     with pytest.raises(UserError) as info:
         run(project, "err", body)
     assert message in str(info.value)
     assert not (project / "runs").exists()
+    assert not multiprocessing.active_children()
 
 
 def test_missing_data_file_says_how_to_get_it(project):
