@@ -198,6 +198,12 @@ def test_data_figures():
         ]
     )
     assert [t.get_text() for t in missing.axes[0].get_yticklabels()] == ["Age", "Fare"]
+    # every non-zero share is written beside its bar (tiny bars are invisible otherwise)
+    assert sorted(t.get_text() for t in missing.axes[0].texts if t.get_text()) == [
+        "1.0%",
+        "20.0%",
+        "21.0%",
+    ]
     related = pdata.related_figure(
         [{"feature": "Sex", "score": 0.15, "method": "mutual_information"}]
     )
