@@ -137,17 +137,13 @@ def _serve(
     helper = None
     try:
         prepare()
-        from workbench.report.build import (
-            plan_data_figures,
-            plan_report,
-            write_report,
-        )
-        from workbench.report.run import load_run
+        from workbench.report.build import plan_data_figures, plan_report, write_report
+        from workbench.report.run import load_profile, load_run
 
         counter = _fork().Value("i", 0)
         helper = _Helper.start(helper_go, run_dir, counter, close=(conn,))
         helper_go.close()
-        data = plan_data_figures(run_dir)
+        data = plan_data_figures(load_profile(run_dir))
         drawn = data.render(_until_asked(conn, len(data.items)))
         if conn.recv() != _BUILD:
             return
@@ -232,8 +228,9 @@ def _help(
         from workbench.report.build import plan_data_figures, plan_report
         from workbench.report.run import load_run
 
-        skip = {item.name for item in plan_data_figures(run_dir).items}
-        _, figs = plan_report(load_run(run_dir))
+        run = load_run(run_dir)
+        skip = {item.name for item in plan_data_figures(run.profile).items}
+        _, figs = plan_report(run)
         results.send(figs.render(_claimer(counter), skip))
     except EOFError:
         return

@@ -7,13 +7,14 @@ import gc
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from workbench.io import write_bytes, write_text
 from workbench.report.html import Section, render_html
 from workbench.report.render import Figures
-from workbench.report.run import Run, load_profile, load_run, pool, prediction_columns
+from workbench.report.run import Run, load_run, pool, prediction_columns
 from workbench.report.sections import (
     binary_section,
     data_section,
@@ -52,14 +53,14 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def plan_data_figures(run_dir: str | Path) -> Figures:
-    """The data section's figures, registered from ``data_profile.json`` alone.
+def plan_data_figures(profile: dict[str, Any] | None) -> Figures:
+    """The data section's figures, registered from the data profile (``data_profile.json``)
+    alone.
 
     They need no results, so a run can draw them while its folds are fitted; their names and
     bytes are those of the same figures in :func:`plan_report`.
     """
-    run_dir = Path(run_dir)
-    run = Run(path=run_dir, metrics={}, oof=pd.DataFrame(), profile=load_profile(run_dir))
+    run = Run(path=Path("."), metrics={}, oof=pd.DataFrame(), profile=profile)
     figs = Figures()
     data_section(run, figs)
     return figs

@@ -265,8 +265,7 @@ def confusion_figure(
             colorbar=False,
             ax=ax,
         )
-        counts = confusion_matrix(y, (p >= thr).astype(int), labels=[0, 1])
-        shares = display.confusion_matrix
+        counts, shares = confusion_at(y, p, thr), display.confusion_matrix
         for (i, j), text in np.ndenumerate(display.text_):
             text.set_text(f"{counts[i, j]}\n{shares[i, j]:.1%}")
         ax.set_title(f"threshold {title}", fontsize=10.5)
