@@ -116,7 +116,7 @@ def main() -> None:
             start = time.perf_counter()
             result = run_experiment(config_path, project=project)
             bench_times.append(time.perf_counter() - start)
-            scores.append((raw_score, result.metrics["summary"]["oof_score"]))
+            scores.append((raw_score, result.record.summary.oof_score))
 
     raw, bench = statistics.median(raw_times), statistics.median(bench_times)
     print(f"raw script       median {raw:.3f}s  runs {[round(t, 3) for t in raw_times]}")

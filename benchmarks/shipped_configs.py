@@ -63,7 +63,7 @@ def main() -> None:
                 f"{config}: CV {name} {s['valid_mean']:.5f} ± {s['valid_std']:.5f} "
                 f"({metrics['cv']['folds']}-fold x {metrics['cv']['repeats']}, "
                 f"{metrics['cv']['scheme']}, seed {metrics['seed']}), whole run {seconds:.1f}s "
-                f"(report {metrics['timings'].get('report_seconds', 0):.1f}s)"
+                f"(results after {metrics['timings']['total_seconds']:.1f}s)"
             )
             means = []
             for seed in args.seeds:

@@ -67,7 +67,7 @@ def test_group_folds_keep_groups_together():
         ({"n_folds": 1}, "at least 2"),
         ({"n_folds": 101, "scheme": "kfold"}, "only 100"),
         ({"y": np.array([0] * 97 + [1] * 3)}, "class 1 has only 3"),
-        ({"scheme": "group_kfold"}, "needs a group"),
+        ({"scheme": "group_kfold"}, "needs cv.group_column"),
         ({"scheme": "group_kfold", "groups": np.repeat([0, 1, 2], [30, 30, 40])}, "3 distinct"),
         ({"scheme": "kfold", "repeats": 2, "shuffle": False}, "same folds"),
     ],
@@ -76,6 +76,13 @@ def test_user_errors(kw, match):
     with pytest.raises(UserError, match=match) as err:
         folds(**kw)
     assert err.value.where.startswith("cv")
+
+
+def test_rare_class_is_named_by_its_label_and_the_config_field():
+    with pytest.raises(UserError) as err:
+        folds(y=np.array([0] * 97 + [1] * 3), classes=["died", "survived"])
+    assert "class 'survived' has only 3" in err.value.message
+    assert err.value.where == "cv.folds"
 
 
 def test_rare_class_hint_suggests_fewer_folds():

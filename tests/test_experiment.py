@@ -1,5 +1,6 @@
 """End-to-end runs on small synthetic competitions (always run, no real data needed)."""
 
+import dataclasses
 import json
 import multiprocessing
 import sys
@@ -13,7 +14,6 @@ from synthetic import BASE_FEATURES, LOGISTIC_BINARY, write_config
 from workbench import engine
 from workbench.errors import UserError
 from workbench.experiment import run_experiment
-from workbench.report.background import ReportWorker
 
 FAST = {"report": False}
 
@@ -100,10 +100,10 @@ def test_regression_with_log_target_and_early_stopping(project):
             **FAST,
         },
     )
-    metrics = result.metrics
-    assert metrics["metric"]["name"] == "rmse_log"
-    assert metrics["summary"]["valid_mean"] < 0.3
-    assert all(f["best_iteration"] and f["best_iteration"] <= 300 for f in metrics["folds"])
+    record = result.record
+    assert record.metric.name == "rmse_log"
+    assert record.summary.valid_mean < 0.3
+    assert all(f.best_iteration and f.best_iteration <= 300 for f in record.folds)
     submission = pd.read_csv(result.submission)
     assert (submission["label"] > 1000).all()  # predictions back in original units
 
@@ -121,7 +121,7 @@ def test_multiclass_with_repeats_and_refit(project):
             **FAST,
         },
     )
-    assert len(result.metrics["folds"]) == 6
+    assert len(result.record.folds) == 6
     oof = pd.read_csv(result.run_dir / "oof.csv")
     assert {"proba_high", "proba_low", "proba_mid"} <= set(oof.columns)
     assert len(oof) == 2 * 240
@@ -206,7 +206,7 @@ def leakage_body():
 def check_no_leakage(project):
     """The memorising feature can only score well if scored rows reached a fit."""
     result = run(project, "leak", leakage_body())
-    assert result.metrics["summary"]["valid_mean"] < 0.75, "validation labels leaked into fit"
+    assert result.record.summary.valid_mean < 0.75, "validation labels leaked into fit"
 
 
 def test_feature_steps_never_fit_on_validation_or_test_rows(spy_project):
@@ -240,13 +240,11 @@ def test_leakage_check_catches_a_leaky_engine(spy_project, monkeypatch):
     """Sanity check of the check: fitting features on train+valid rows must be caught."""
     honest = engine.prepare_fold
 
-    def leaky(pipeline, problem, train_idx, valid_idx):
-        data = honest(pipeline, problem, np.concatenate([train_idx, valid_idx]), valid_idx)
-        data.X_train, data.y_train = (
-            data.X_train.iloc[: len(train_idx)],
-            data.y_train[: len(train_idx)],
-        )
-        return data
+    def leaky(features, problem, fold):
+        both = dataclasses.replace(fold, train=np.concatenate([fold.train, fold.valid]))
+        data = honest(features, problem, both)
+        n = len(fold.train)
+        return dataclasses.replace(data, X_train=data.X_train.iloc[:n], y_train=data.y_train[:n])
 
     monkeypatch.setattr(engine, "prepare_fold", leaky)
     with pytest.raises(AssertionError, match="leaked"):
@@ -338,28 +336,25 @@ def test_report_run_writes_importance_learning_curve_and_profile(project):
     assert any(m["column"] == "x1" for m in profile["missing"])
     assert (run_dir / "report.html").is_file()
     assert result.report == run_dir / "report.html"
-    assert "report_seconds" in result.metrics["timings"]
+    assert ".partial" not in (run_dir / "report.html").read_text()
 
 
-def test_report_from_the_background_worker_equals_the_in_process_one(project, monkeypatch):
-    body = {**LOGISTIC_BINARY, "report": True}
-    background_run = run(project, "bg", body)
-    monkeypatch.setattr(ReportWorker, "start", classmethod(lambda cls, *args: None))
-    serial_run = run(project, "bg", body)
+def test_a_failing_report_is_logged_and_the_run_kept(project, monkeypatch):
+    import workbench.report.build as report_build
 
-    def pngs(result):
-        return {p.name: p.read_bytes() for p in (result.run_dir / "figures").glob("*.png")}
+    def broken(run_dir):
+        raise RuntimeError("figure exploded")
 
-    assert len(pngs(background_run)) >= 8
-    assert pngs(background_run) == pngs(serial_run)
-    for result in (background_run, serial_run):
-        assert (result.run_dir / "data_profile.json").is_file()
-        assert result.metrics["timings"]["report_seconds"] > 0
-    assert not multiprocessing.active_children()
+    monkeypatch.setattr(report_build, "build_report", broken)
+    result = run(project, "badreport", {**LOGISTIC_BINARY, "report": True})
+    assert result.report is None
+    assert (result.run_dir / "metrics.json").is_file() and result.submission.is_file()
+    log_text = (result.run_dir / "run.log").read_text()
+    assert "figure exploded" in log_text and "workbench report" in log_text
 
 
 def test_interrupted_run_leaves_no_run_and_keeps_earlier_submissions(project, monkeypatch):
-    body = {**LOGISTIC_BINARY, "report": True}  # a report worker is running when it stops
+    body = {**LOGISTIC_BINARY, "report": True}
     first = run(project, "int", body)
     before = sorted((project / "submissions").rglob("*.csv"))
 
@@ -371,7 +366,6 @@ def test_interrupted_run_leaves_no_run_and_keeps_earlier_submissions(project, mo
         run(project, "int", body)
     runs = sorted(p.name for p in (project / "runs" / "synth_binary").iterdir())
     assert runs == [first.run_id]  # no partial directory left behind
-    assert not multiprocessing.active_children()
     assert sorted((project / "submissions").rglob("*.csv")) == before
     assert pd.read_csv(first.submission).shape[0] == 60
 
@@ -420,4 +414,51 @@ def test_probability_submission(project):
     assert submission["label"].between(0, 1).all()
     assert submission["label"].nunique() > 2
     np.testing.assert_allclose(submission["label"], test_pred["pred"])
-    assert result.metrics["metric"]["name"] == "roc_auc"
+    assert result.record.metric.name == "roc_auc"
+
+
+def _rare_class(project, n_rows):
+    """synth_multi with ``n_rows`` rows of a class 'zz', whose encoded index is the highest."""
+    path = project / "competitions/synth_multi/data/train.csv"
+    train = pd.read_csv(path)
+    train.loc[: n_rows - 1, "label"] = "zz"
+    train.to_csv(path, index=False)
+
+
+@pytest.mark.parametrize("kind", ["logistic", "lightgbm"])
+def test_multiclass_kfold_with_a_class_missing_from_a_fold(project, kind):
+    """The fold that validates the single 'zz' row trains without it: still K columns."""
+    _rare_class(project, 1)
+    body = {
+        "competition": "synth_multi",
+        "features": BASE_FEATURES,
+        "model": {"kind": kind, "params": {"n_estimators": 20}}
+        if kind == "lightgbm"
+        else {"kind": kind},
+        "cv": {"scheme": "kfold", "folds": 4},
+        **FAST,
+    }
+    result = run(project, f"rare-{kind}", body)
+    oof = pd.read_csv(result.run_dir / "oof.csv")
+    columns = ["proba_high", "proba_low", "proba_mid", "proba_zz"]
+    assert columns == [c for c in oof.columns if c.startswith("proba_")]
+    assert oof.loc[oof["target"] == 3, "proba_zz"].iloc[0] == 0.0  # index 3: never trained on
+    assert len(pd.read_csv(result.submission)) == 60
+
+
+def test_multiclass_early_stopping_with_a_single_training_row_of_a_class(project):
+    _rare_class(project, 2)  # two stratified folds: each trains on exactly one 'zz' row
+    body = {
+        "competition": "synth_multi",
+        "features": BASE_FEATURES,
+        "model": {
+            "kind": "lightgbm",
+            "params": {"n_estimators": 50},
+            "early_stopping": {"rounds": 5},
+        },
+        "cv": {"scheme": "stratified_kfold", "folds": 2},
+        **FAST,
+    }
+    result = run(project, "rare-es", body)
+    assert all(f.best_iteration for f in result.record.folds)
+    assert "without stratification" in (result.run_dir / "run.log").read_text()

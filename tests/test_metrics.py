@@ -114,15 +114,21 @@ def test_best_threshold_rejects_probability_metric():
         best_threshold(get_metric("roc_auc", "binary"), Y_BIN, P_BIN)
 
 
-def test_best_threshold_fast_on_many_rows():
-    import time
+@pytest.mark.parametrize("name", ["accuracy", "f1"])
+def test_best_threshold_on_many_rows_never_scores_threshold_by_threshold(name, monkeypatch):
+    """Accuracy and F1 come from confusion counts at every distinct probability at once."""
+    import workbench.metrics as metrics_module
 
+    def no_per_threshold_scoring(*args, **kwargs):
+        raise AssertionError("scored one threshold at a time")
+
+    monkeypatch.setattr(metrics_module, "score", no_per_threshold_scoring)
     rng = np.random.default_rng(1)
-    y = rng.integers(0, 2, 1_000_000)
-    proba = rng.uniform(size=len(y))
-    start = time.perf_counter()
-    best_threshold(get_metric("f1", "binary"), y, proba)
-    assert time.perf_counter() - start < 5
+    y = rng.integers(0, 2, 200_000)
+    proba = np.clip(0.2 * y + rng.uniform(size=len(y)), 0, 1)
+    threshold, best = best_threshold(get_metric(name, "binary"), y, proba)
+    at_half = threshold_curve(get_metric(name, "binary"), y, proba, np.array([0.5]))[0]
+    assert best >= at_half and 0 < threshold < 1
 
 
 @pytest.mark.parametrize("name", ["accuracy", "f1", "f1_macro"])

@@ -26,9 +26,7 @@ def project_copy(tmp_path):
 def test_titanic_config(project_copy):
     require_real_data("titanic")
     result = run_experiment(project_copy.root / "configs/titanic.yaml", project=project_copy)
-    summary = result.metrics["summary"]
-    assert summary["valid_mean"] >= 0.835
-    assert result.metrics["timings"]["total_seconds"] <= 60
+    assert result.record.summary.valid_mean >= 0.835
     submission = pd.read_csv(result.submission)
     sample = pd.read_csv(project_copy.root / "competitions/titanic/data/gender_submission.csv")
     assert submission["PassengerId"].tolist() == sample["PassengerId"].tolist()
@@ -45,7 +43,6 @@ def test_house_prices_config(project_copy):
     metrics = json.loads((result.run_dir / "metrics.json").read_text())
     assert metrics["metric"]["name"] == "rmse_log"
     assert metrics["summary"]["valid_mean"] <= 0.118
-    assert metrics["timings"]["total_seconds"] <= 180
     submission = pd.read_csv(result.submission)
     assert len(submission) == 1459
     assert (submission["SalePrice"] > 0).all()

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from workbench.config import read_yaml
 from workbench.errors import UserError, did_you_mean
+from workbench.tasks import Task
 
 
 class _Strict(BaseModel):
@@ -38,7 +39,7 @@ class CompetitionSpec(_Strict):
     name: str
     slug: str
     title: str = ""
-    task: Literal["binary", "multiclass", "regression"]
+    task: Task
     target: str
     id_column: str
     metric: str

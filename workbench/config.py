@@ -63,7 +63,8 @@ class PredictConfig(_Strict):
     threshold: float | Literal["optimize"] = 0.5
 
 
-def _report_from_bool(value: Any) -> Any:
+def report_shorthand(value: Any) -> Any:
+    """``report: false`` means ``report: {enabled: false}`` (the one home of that rule)."""
     return {"enabled": value} if isinstance(value, bool) else value
 
 
@@ -86,7 +87,7 @@ class ExperimentConfig(_Strict):
     cv: CVConfig = Field(default_factory=CVConfig)
     model: ModelConfig
     predict: PredictConfig = Field(default_factory=PredictConfig)
-    report: Annotated[ReportConfig, BeforeValidator(_report_from_bool)] = Field(
+    report: Annotated[ReportConfig, BeforeValidator(report_shorthand)] = Field(
         default_factory=ReportConfig
     )
     threads: int | None = Field(None, ge=1, description="CPU threads for the model (default: all)")
@@ -116,7 +117,7 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         raise UserError("a config must be a YAML mapping (key: value)", where=str(path))
-    data = expand_shorthands(data)
+    data = {**data, "report": report_shorthand(data["report"])} if "report" in data else data
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -130,13 +131,6 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
             hint="paths in 'extends' are relative to the config's own folder",
         )
     return deep_merge(load_raw(parent_path, (*_seen, path)), data)
-
-
-def expand_shorthands(data: dict[str, Any]) -> dict[str, Any]:
-    """Write ``report: false`` as ``report: {enabled: false}`` so later keys can merge into it."""
-    if isinstance(data.get("report"), bool):
-        data = {**data, "report": {"enabled": data["report"]}}
-    return data
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -166,10 +160,10 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             value = yaml.safe_load(raw)
         except yaml.YAMLError:
             value = raw
-        data = expand_shorthands(data)
         path = _override_path(key.strip())
-        if path == ["report"] and isinstance(value, bool):
-            path = ["report", "enabled"]  # --set report=false keeps the other report keys
+        if path == ["report"]:  # --set report=false merges, keeping the other report keys
+            data = deep_merge(data, {"report": report_shorthand(value)})
+            continue
         node: Any = data
         for part, following in itertools.pairwise(path):
             node = _child(node, part, dict if isinstance(following, str) else list, key)

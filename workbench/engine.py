@@ -1,9 +1,11 @@
-"""Cross-validation of one experiment: per fold, fit features and model on training rows only.
+"""Cross-validation of a prepared experiment: per fold, features and model fit on training rows.
 
-The fold is the unit of work. :func:`prepare_fold` fits the feature pipeline on the fold's
-training rows and transforms its validation rows and the test rows (a pure function of the
-feature config and the fold's rows, so it can be cached across tuning trials); :func:`fit_fold`
-fits the model and scores it. Nothing learned ever sees a validation or test row.
+The fold is the unit of work. :func:`prepare_fold` fits the feature pipeline on a fold's
+training rows and transforms its validation and test rows; it is a pure module-level function
+of the feature spec, the problem and the fold, so :func:`run_cv` takes it as an argument and a
+cache can stand in for it (:mod:`workbench.foldcache`, like scikit-learn's
+``Pipeline(memory=...)``). :func:`fit_fold` fits the model and scores it. Nothing learned ever
+sees a validation or test row.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,68 +23,51 @@ from workbench import metrics as metrics_module
 from workbench import models
 from workbench.config import ExperimentConfig
 from workbench.errors import UserError
-from workbench.features.pipeline import FeaturePipeline
+from workbench.prepare import FeatureSpec, Prepared, Problem
+from workbench.record import FoldRecord
+from workbench.resources import model_threads
 
 log = logging.getLogger("workbench")
 
 LEARNING_CURVE_FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)
+TRAIN_SCORE_ROWS = 10_000  # the training score (a diagnosis) is computed on at most this many
 
 
-@dataclass
-class Problem:
-    """Everything a CV run needs besides the config: the encoded data and how to score it."""
-
-    X: pd.DataFrame  # training features (no target, no id)
-    y: np.ndarray  # encoded target: class indices or float values
-    X_test: pd.DataFrame
-    task: str
-    metric: metrics_module.Metric
-    classes: list
-    groups: np.ndarray | None = None
-
-
-@dataclass
+@dataclass(frozen=True)
 class FoldData:
-    """A fold after the feature pipeline: the cacheable unit of work."""
+    """A fold after the feature pipeline: everything fitting and scoring it needs."""
 
-    X_train: pd.DataFrame
+    fold: cv_module.Fold
+    X_train: pd.DataFrame  # after row filters
     y_train: np.ndarray
     X_valid: pd.DataFrame
+    y_valid: np.ndarray
     X_test: pd.DataFrame
     feature_names: list[str]
     seconds: float
 
 
-@dataclass
-class FoldResult:
-    repeat: int
-    fold: int
-    n_train: int
-    n_valid: int
+FoldPreparer = Callable[[FeatureSpec, Problem, cv_module.Fold], FoldData]
+
+
+@dataclass(frozen=True)
+class FoldFit:
+    """A fitted fold: its predictions and scores."""
+
+    valid_pred: np.ndarray
+    test_pred: np.ndarray
     train_score: float
     valid_score: float
+    train_rows_scored: int
     best_iteration: int | None
     fit_seconds: float
-    features_seconds: float
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "repeat": self.repeat,
-            "fold": self.fold,
-            "n_train": self.n_train,
-            "n_valid": self.n_valid,
-            "train_score": self.train_score,
-            "valid_score": self.valid_score,
-            "best_iteration": self.best_iteration,
-            "fit_seconds": round(self.fit_seconds, 4),
-            "features_seconds": round(self.features_seconds, 4),
-        }
+    importance: pd.DataFrame | None = None
 
 
 @dataclass
 class CVResult:
     folds: list[cv_module.Fold]
-    fold_results: list[FoldResult]
+    fold_records: list[FoldRecord]
     oof: np.ndarray  # (repeats, n) or (repeats, n, K)
     test_pred: np.ndarray  # (n_test,) or (n_test, K)
     importance: pd.DataFrame
@@ -91,27 +75,25 @@ class CVResult:
     timings: dict[str, float] = field(default_factory=dict)
 
     def scores(self, attr: str) -> np.ndarray:
-        return np.array([getattr(r, attr) for r in self.fold_results], dtype=float)
+        return np.array([getattr(r, attr) for r in self.fold_records], dtype=float)
 
 
-def prepare_fold(
-    pipeline: FeaturePipeline,
-    problem: Problem,
-    train_idx: np.ndarray,
-    valid_idx: np.ndarray,
-) -> FoldData:
-    """Fit the feature pipeline on the training rows; transform validation and test rows."""
+def prepare_fold(features: FeatureSpec, problem: Problem, fold: cv_module.Fold) -> FoldData:
+    """Fit the feature pipeline on the fold's training rows; transform validation and test."""
     start = time.perf_counter()
-    X_tr = problem.X.iloc[train_idx]
-    y_tr = pd.Series(problem.y[train_idx], index=X_tr.index)
+    pipeline = features.build()
+    X_tr = problem.X.iloc[fold.train]
+    y_tr = pd.Series(problem.y[fold.train], index=X_tr.index)
     Xt_tr, yt_tr = pipeline.fit_transform(X_tr, y_tr)
-    Xt_va = pipeline.transform(problem.X.iloc[valid_idx])
+    Xt_va = pipeline.transform(problem.X.iloc[fold.valid])
     Xt_te = pipeline.transform(problem.X_test)
     Xt_tr, Xt_va, Xt_te = (_numeric_only(f) for f in (Xt_tr, Xt_va, Xt_te))
     return FoldData(
+        fold=fold,
         X_train=Xt_tr,
         y_train=np.asarray(yt_tr),
         X_valid=Xt_va,
+        y_valid=problem.y[fold.valid],
         X_test=Xt_te,
         feature_names=list(map(str, Xt_tr.columns)),
         seconds=time.perf_counter() - start,
@@ -149,7 +131,9 @@ class TargetTransform:
     def forward(self, y: np.ndarray) -> np.ndarray:
         if self.kind == "log1p":
             if np.any(y <= -1):
-                raise UserError("target_transform log1p needs a target > -1", where="model")
+                raise UserError(
+                    "target_transform log1p needs a target > -1", where="model.target_transform"
+                )
             return np.log1p(y)
         return y
 
@@ -161,17 +145,21 @@ def fit_fold(
     config: ExperimentConfig,
     problem: Problem,
     data: FoldData,
-    y_valid: np.ndarray,
     *,
     seed: int,
     n_threads: int,
     with_importance: bool = False,
-) -> tuple[Any, dict[str, Any]]:
-    """Fit the model on a prepared fold; return it and its predictions and scores."""
+) -> FoldFit:
+    """Fit the model on a prepared fold; predict its validation and test rows and score it."""
     spec = config.model
     transform = TargetTransform(spec.target_transform)
-    model = models.make_model(
-        spec.kind, task=problem.task, params=spec.params, seed=seed, n_threads=n_threads
+    model = models.build_model(
+        spec.kind,
+        task=problem.task,
+        params=spec.params,
+        seed=seed,
+        n_threads=n_threads,
+        n_classes=problem.n_classes,
     )
     y_fit = transform.forward(data.y_train)
     start = time.perf_counter()
@@ -180,67 +168,86 @@ def fit_fold(
     if stopping is not None and models.supports_early_stopping(spec.kind):
         if stopping.validation == "fold":
             fit_X, fit_y = data.X_train, y_fit
-            eval_X, eval_y = data.X_valid, transform.forward(y_valid)
+            eval_X, eval_y = data.X_valid, transform.forward(data.y_valid)
         else:
             fit_X, eval_X, fit_y, eval_y = _inner_split(
                 data.X_train, y_fit, stopping.inner_fraction, problem.task, seed
             )
-        best_iteration = models.fit_model(
-            model, fit_X, fit_y, eval_X=eval_X, eval_y=eval_y, early_stopping_rounds=stopping.rounds
+        best_iteration = model.fit(
+            fit_X, fit_y, eval_X=eval_X, eval_y=eval_y, early_stopping_rounds=stopping.rounds
         )
     else:
-        models.fit_model(model, data.X_train, y_fit)
+        model.fit(data.X_train, y_fit)
     fit_seconds = time.perf_counter() - start
 
     def predict(X: pd.DataFrame) -> np.ndarray:
-        out = models.predict(model, X, problem.task)
+        out = model.predict(X)
         return transform.inverse(out) if problem.task == "regression" else out
 
     valid_pred = predict(data.X_valid)
-    train_pred = predict(data.X_train)
-    test_pred = predict(data.X_test)
-    out = {
-        "valid_pred": valid_pred,
-        "test_pred": test_pred,
-        "train_score": metrics_module.score(
-            problem.metric, data.y_train, train_pred, task=problem.task
-        ),
-        "valid_score": metrics_module.score(problem.metric, y_valid, valid_pred, task=problem.task),
-        "best_iteration": best_iteration,
-        "fit_seconds": fit_seconds,
-    }
+    scored = _training_sample(len(data.y_train), seed)
+    train_pred = predict(data.X_train.iloc[scored])
+    importance = None
     if with_importance:
-        out["importance"] = _importance(
-            config, problem, model, data, y_valid, predict, valid_pred, seed
-        )
-    return model, out
+        importance = _importance(config, problem, model, data, predict, valid_pred, seed)
+    return FoldFit(
+        valid_pred=valid_pred,
+        test_pred=predict(data.X_test),
+        train_score=metrics_module.score(
+            problem.metric, data.y_train[scored], train_pred, task=problem.task
+        ),
+        valid_score=metrics_module.score(
+            problem.metric, data.y_valid, valid_pred, task=problem.task
+        ),
+        train_rows_scored=len(train_pred),
+        best_iteration=best_iteration,
+        fit_seconds=fit_seconds,
+        importance=importance,
+    )
+
+
+def _training_sample(n: int, seed: int) -> np.ndarray:
+    """The training rows the training score is computed on: all, or a seeded sample of
+    :data:`TRAIN_SCORE_ROWS`, so its cost stays bounded as the data grows."""
+    if n <= TRAIN_SCORE_ROWS:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, TRAIN_SCORE_ROWS, replace=False))
 
 
 def _inner_split(
     X: pd.DataFrame, y: np.ndarray, fraction: float, task: str, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """Hold out ``fraction`` of a fold's training rows for early stopping; stratified for
+    classification unless a class is too rare to be split (then plainly random, logged)."""
     from sklearn.model_selection import train_test_split
 
-    stratify = y if task != "regression" else None
-    X_fit, X_eval, y_fit, y_eval = train_test_split(
-        X, y, test_size=fraction, random_state=seed, stratify=stratify
-    )
-    return X_fit, X_eval, y_fit, y_eval
+    stratify = None
+    if task != "regression":
+        counts = np.bincount(np.asarray(y, dtype=np.int64))
+        present = int(np.count_nonzero(counts))
+        n_eval = int(np.ceil(fraction * len(y)))
+        if counts[counts > 0].min() >= 2 and present <= n_eval <= len(y) - present:
+            stratify = y
+        else:
+            log.info(
+                "early stopping: a class has a single training row in this fold, so the "
+                "early-stopping slice is drawn without stratification"
+            )
+    return train_test_split(X, y, test_size=fraction, random_state=seed, stratify=stratify)
 
 
 def _importance(
     config: ExperimentConfig,
     problem: Problem,
-    model: Any,
+    model: models.Model,
     data: FoldData,
-    y_valid: np.ndarray,
     predict: Callable[[pd.DataFrame], np.ndarray],
     valid_pred: np.ndarray,
     seed: int,
 ) -> pd.DataFrame:
     """The model's own importance and permutation importance on the validation rows."""
     frames = []
-    own = models.model_importance(model)
+    own = model.importance()
     if own is not None and len(own) == len(data.feature_names):
         frames.append(
             pd.DataFrame(
@@ -264,7 +271,7 @@ def _importance(
         mean, std = permutation_importance(
             predict,
             data.X_valid,
-            y_valid,
+            data.y_valid,
             signed_scores,
             n_repeats=config.report.permutation_repeats,
             seed=seed,
@@ -283,17 +290,10 @@ def _importance(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def run_cv(
-    config: ExperimentConfig,
-    problem: Problem,
-    make_pipeline: Callable[[], FeaturePipeline],
-    *,
-    n_threads: int,
-    on_fold: Callable[[FoldResult, int], None] | None = None,
-) -> CVResult:
-    """Cross-validate the experiment: OOF predictions, fold scores, test predictions."""
-    start = time.perf_counter()
-    folds = cv_module.make_folds(
+def make_folds(prepared: Prepared) -> list[cv_module.Fold]:
+    """The experiment's folds: same config and data, same folds."""
+    config, problem = prepared.config, prepared.problem
+    return cv_module.make_folds(
         scheme=config.cv.scheme,
         n_folds=config.cv.folds,
         repeats=config.cv.repeats,
@@ -303,155 +303,186 @@ def run_cv(
         seed=config.seed,
         shuffle=config.cv.shuffle,
         n_bins=config.cv.bins,
+        classes=problem.classes,
     )
+
+
+def run_cv(
+    prepared: Prepared,
+    *,
+    prepare: FoldPreparer | None = None,
+    n_threads: int | None = None,
+    on_fold: Callable[[FoldRecord, int], None] | None = None,
+) -> CVResult:
+    """Cross-validate the experiment: OOF predictions, fold scores, test predictions.
+
+    ``prepare`` makes each fold's features (default :func:`prepare_fold`; a cache may stand
+    in for it);
+    ``on_fold`` sees each fold's record as soon as it is scored (tuning reports it to a pruner,
+    which may stop the study's trial by raising).
+    """
+    config, problem = prepared.config, prepared.problem
+    if prepare is None:
+        prepare = prepare_fold
+    if n_threads is None:
+        n_threads = model_threads(config.threads, n_rows=len(problem.y))
+    start = time.perf_counter()
+    folds = make_folds(prepared)
     n = len(problem.y)
-    n_classes = len(problem.classes) if problem.task == "multiclass" else 0
-    shape = (config.cv.repeats, n, n_classes) if n_classes else (config.cv.repeats, n)
+    shape = (config.cv.repeats, n)
+    if problem.task == "multiclass":
+        shape = (*shape, problem.n_classes)
     oof = np.full(shape, np.nan)
     test_sum: np.ndarray | None = None
-    results: list[FoldResult] = []
+    records: list[FoldRecord] = []
     importances = []
     features_seconds = 0.0
-    with_importance = config.report.enabled
     for number, fold in enumerate(folds):
-        fold_seed = config.seed + number
-        data = prepare_fold(make_pipeline(), problem, fold.train, fold.valid)
+        data = prepare(prepared.features, problem, fold)
         features_seconds += data.seconds
-        _, out = fit_fold(
+        fit = fit_fold(
             config,
             problem,
             data,
-            problem.y[fold.valid],
-            seed=fold_seed,
+            seed=config.seed + number,
             n_threads=n_threads,
-            with_importance=with_importance,
+            with_importance=config.report.enabled,
         )
-        oof[fold.repeat, fold.valid] = out["valid_pred"]
-        test_sum = out["test_pred"] if test_sum is None else test_sum + out["test_pred"]
-        result = FoldResult(
+        oof[fold.repeat, fold.valid] = fit.valid_pred
+        test_sum = fit.test_pred if test_sum is None else test_sum + fit.test_pred
+        record = FoldRecord(
             repeat=fold.repeat,
             fold=fold.fold,
             n_train=len(data.y_train),
             n_valid=len(fold.valid),
-            train_score=float(out["train_score"]),
-            valid_score=float(out["valid_score"]),
-            best_iteration=out["best_iteration"],
-            fit_seconds=out["fit_seconds"],
-            features_seconds=data.seconds,
+            train_score=float(fit.train_score),
+            valid_score=float(fit.valid_score),
+            train_rows_scored=fit.train_rows_scored,
+            best_iteration=fit.best_iteration,
+            fit_seconds=round(fit.fit_seconds, 4),
+            features_seconds=round(data.seconds, 4),
         )
-        if "importance" in out and not out["importance"].empty:
-            imp = out["importance"]
-            imp.insert(0, "fold", fold.fold)
-            imp.insert(0, "repeat", fold.repeat)
-            importances.append(imp)
-        results.append(result)
+        if fit.importance is not None and not fit.importance.empty:
+            importances.append(fit.importance.assign(repeat=fold.repeat, fold=fold.fold))
+        records.append(record)
         log.info(
             "fold %d/%d (repeat %d): train %.5f  valid %.5f  (%.2fs)",
             number + 1,
             len(folds),
-            fold.repeat,
-            result.train_score,
-            result.valid_score,
-            result.fit_seconds + data.seconds,
+            fold.repeat + 1,
+            record.train_score,
+            record.valid_score,
+            fit.fit_seconds + data.seconds,
         )
         if on_fold is not None:
-            on_fold(result, len(folds))
+            on_fold(record, len(folds))
     assert test_sum is not None
     test_pred = test_sum / len(folds)
     cv_seconds = time.perf_counter() - start
 
     if config.predict.test == "refit":
-        test_pred = refit_predict(config, problem, make_pipeline, results, n_threads=n_threads)
+        test_pred = refit_predict(prepared, records, n_threads=n_threads)
 
     learning_curve = None
     if config.report.enabled and config.report.learning_curve:
-        learning_curve = compute_learning_curve(
-            config, problem, make_pipeline, folds, n_threads=n_threads
-        )
+        learning_curve = compute_learning_curve(prepared, folds, prepare, n_threads=n_threads)
+    importance = pd.DataFrame()
+    if importances:
+        importance = pd.concat(importances, ignore_index=True)
+        importance = importance[["repeat", "fold", *importance.columns[:-2]]]
     return CVResult(
         folds=folds,
-        fold_results=results,
+        fold_records=records,
         oof=oof,
         test_pred=test_pred,
-        importance=pd.concat(importances, ignore_index=True) if importances else pd.DataFrame(),
+        importance=importance,
         learning_curve=learning_curve,
         timings={
             "cv_seconds": cv_seconds,
             "features_seconds": features_seconds,
-            "fit_seconds": float(sum(r.fit_seconds for r in results)),
+            "fit_seconds": float(sum(r.fit_seconds for r in records)),
         },
     )
 
 
-def refit_predict(
-    config: ExperimentConfig,
-    problem: Problem,
-    make_pipeline: Callable[[], FeaturePipeline],
-    results: list[FoldResult],
-    *,
-    n_threads: int,
-) -> np.ndarray:
+def refit_predict(prepared: Prepared, records: list[FoldRecord], *, n_threads: int) -> np.ndarray:
     """Fit features and model on every training row; predict the test rows.
 
     With early stopping, the number of trees is the mean best iteration over the folds.
     """
-    pipeline = make_pipeline()
+    config, problem = prepared.config, prepared.problem
+    pipeline = prepared.features.build()
     X_train, y_train = pipeline.fit_transform(
         problem.X, pd.Series(problem.y, index=problem.X.index)
     )
     X_train = _numeric_only(X_train)
     X_test = _numeric_only(pipeline.transform(problem.X_test))
-    refit_config = config
-    iterations = [r.best_iteration for r in results if r.best_iteration]
+    spec = config.model
+    params, stopping = spec.params, spec.early_stopping
+    iterations = [r.best_iteration for r in records if r.best_iteration]
     if iterations:
-        params = {**config.model.params, "n_estimators": round(float(np.mean(iterations)))}
-        model = config.model.model_copy(update={"params": params, "early_stopping": None})
-        refit_config = config.model_copy(update={"model": model})
-    spec = refit_config.model
-    transform = TargetTransform(spec.target_transform)
-    model = models.make_model(
-        spec.kind, task=problem.task, params=spec.params, seed=config.seed, n_threads=n_threads
+        params = {**params, "n_estimators": round(float(np.mean(iterations)))}
+        stopping = None
+    refit_config = config.model_copy(
+        update={"model": spec.model_copy(update={"params": params, "early_stopping": stopping})}
     )
-    models.fit_model(model, X_train, transform.forward(np.asarray(y_train)))
-    pred = models.predict(model, X_test, problem.task)
+    transform = TargetTransform(spec.target_transform)
+    model = models.build_model(
+        spec.kind,
+        task=problem.task,
+        params=refit_config.model.params,
+        seed=config.seed,
+        n_threads=n_threads,
+        n_classes=problem.n_classes,
+    )
+    model.fit(X_train, transform.forward(np.asarray(y_train)))
+    pred = model.predict(X_test)
     return transform.inverse(pred) if problem.task == "regression" else pred
 
 
 def compute_learning_curve(
-    config: ExperimentConfig,
-    problem: Problem,
-    make_pipeline: Callable[[], FeaturePipeline],
+    prepared: Prepared,
     folds: list[cv_module.Fold],
+    prepare: FoldPreparer,
     *,
     n_threads: int,
-) -> pd.DataFrame:
-    """Score vs. training-set fraction, in-fold: subsample each fold's training rows only."""
+) -> pd.DataFrame | None:
+    """Score vs. training-set fraction, in-fold: subsample each fold's training rows only.
+
+    Optional: a subset that a step cannot handle is logged and the curve left out; it never
+    costs the user the run.
+    """
+    config, problem = prepared.config, prepared.problem
     rows = []
-    for number, fold in enumerate(f for f in folds if f.repeat == 0):
-        rng = np.random.default_rng(config.seed + number)
-        order = rng.permutation(fold.train)
-        for fraction in LEARNING_CURVE_FRACTIONS:
-            size = max(round(fraction * len(order)), 2 * max(2, len(problem.classes)))
-            subset = np.sort(order[:size])
-            if problem.task != "regression" and len(np.unique(problem.y[subset])) < 2:
-                continue
-            data = prepare_fold(make_pipeline(), problem, subset, fold.valid)
-            _, out = fit_fold(  # no importance: only the scores are needed here
-                config,
-                problem,
-                data,
-                problem.y[fold.valid],
-                seed=config.seed + number,
-                n_threads=n_threads,
-            )
-            rows.append(
-                {
-                    "repeat": fold.repeat,
-                    "fold": fold.fold,
-                    "fraction": fraction,
-                    "n_train": len(data.y_train),
-                    "train_score": out["train_score"],
-                    "valid_score": out["valid_score"],
-                }
-            )
+    try:
+        for number, fold in enumerate(f for f in folds if f.repeat == 0):
+            rng = np.random.default_rng(config.seed + number)
+            order = rng.permutation(fold.train)
+            for fraction in LEARNING_CURVE_FRACTIONS:
+                size = max(round(fraction * len(order)), 2 * max(2, problem.n_classes))
+                subset = cv_module.Fold(
+                    repeat=fold.repeat,
+                    fold=fold.fold,
+                    train=np.sort(order[:size]),
+                    valid=fold.valid,
+                )
+                if problem.task != "regression" and len(np.unique(problem.y[subset.train])) < 2:
+                    continue
+                data = prepare(prepared.features, problem, subset)
+                fit = fit_fold(
+                    config, problem, data, seed=config.seed + number, n_threads=n_threads
+                )
+                rows.append(
+                    {
+                        "repeat": fold.repeat,
+                        "fold": fold.fold,
+                        "fraction": fraction,
+                        "n_train": len(data.y_train),
+                        "train_score": fit.train_score,
+                        "valid_score": fit.valid_score,
+                    }
+                )
+    except (UserError, ValueError) as exc:
+        log.warning("learning curve left out: %s", exc)
+        return None
     return pd.DataFrame(rows)

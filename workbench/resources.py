@@ -1,11 +1,9 @@
 """CPU thread budget, decided in one place.
 
-LightGBM and XGBoost parallelise each boosting round with OpenMP. On small data a round is a
-few microseconds of work, so thread hand-offs dominate: measured here on House Prices (1460
-rows, LightGBM, 3000 rounds) one thread took 0.8 s, two threads 0.7 s on an idle machine but
-6.7 s with passive OpenMP waiting, and with spinning threads a Titanic run went from 2.5 s to
-15-65 s as soon as another job shared the two cores. So small data gets one thread per model
-(fast and robust); large data gets every core, never more than ``cores / parallel workers``.
+LightGBM and XGBoost parallelise each boosting round with OpenMP. On small data a round is
+tiny, so thread hand-offs dominate and threads that wait for a busy core make fits many times
+slower (measured in docs/benchmarks.md). So small data gets one thread per model; large data
+gets every core, never more than ``cores / parallel workers``.
 """
 
 from __future__ import annotations

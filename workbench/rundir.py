@@ -67,20 +67,52 @@ class RunDirectory:
         shutil.rmtree(self.path, ignore_errors=True)
 
     @contextlib.contextmanager
-    def logging(self) -> Iterator[logging.Logger]:
-        """Send the ``workbench`` logger to ``run.log`` for the duration of the run."""
-        logger = logging.getLogger("workbench")
-        handler = logging.FileHandler(self.file("run.log"), encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
-        previous = logger.level
-        logger.setLevel(logging.INFO)
-        try:
+    def logging(self, earlier: list[str]) -> Iterator[logging.Logger]:
+        """Write ``earlier`` log lines to ``run.log``, then send the ``workbench`` logger there
+        for the duration of the block."""
+        path = self.file("run.log")
+        path.write_text("".join(line + "\n" for line in earlier), encoding="utf-8")
+        handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+        with _logging_to(handler) as logger:
             yield logger
-        finally:
-            logger.removeHandler(handler)
-            handler.close()
-            logger.setLevel(previous)
+
+
+_LOG_FORMAT = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+
+
+@contextlib.contextmanager
+def _logging_to(handler: logging.Handler) -> Iterator[logging.Logger]:
+    """The ``workbench`` logger at INFO, also sent to ``handler``, for the block's duration."""
+    logger = logging.getLogger("workbench")
+    handler.setFormatter(_LOG_FORMAT)
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield logger
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+        logger.setLevel(previous)
+
+
+class LogCapture(logging.Handler):
+    """Collects the run's log lines before its directory exists (prepare and CV)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    def __enter__(self) -> LogCapture:
+        self._context = _logging_to(self)
+        self._context.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._context.__exit__(*exc)
 
 
 def environment(root: Path) -> dict[str, Any]:

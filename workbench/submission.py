@@ -14,6 +14,7 @@ import pandas as pd
 from workbench import io
 from workbench.competition import CompetitionSpec
 from workbench.errors import UserError
+from workbench.metrics import get_metric
 
 
 def build_submission(
@@ -102,7 +103,7 @@ def validate_submission(
             )
         if pd.api.types.is_float_dtype(template) and not pd.api.types.is_numeric_dtype(values):
             raise UserError(f"{column!r} must be numeric, got {values.dtype}", where=where)
-        takes_log = spec.task == "regression" and spec.metric in {"rmse_log", "rmsle"}
+        takes_log = spec.task == "regression" and get_metric(spec.metric, spec.task).log_space
         if takes_log and (values.to_numpy(dtype=float) <= 0).any():
             raise UserError(
                 f"{column!r} has non-positive values; the metric takes their log", where=where

@@ -10,6 +10,16 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from workbench.record import (
+    CVInfo,
+    FoldRecord,
+    MetricInfo,
+    RunRecord,
+    ScoreSummary,
+    ThresholdInfo,
+    Timings,
+    write_record,
+)
 from workbench.report.profile import profile_data
 
 
@@ -72,10 +82,17 @@ def make_run(
     valid_mean: float | None = None,
     n_classes: int = 3,
     seed: int = 0,
+    train_rows_scored: int | None = None,
+    run_id: str | None = None,
+    dir_name: str | None = None,
 ) -> Path:
-    """Write a complete synthetic run directory and return its path."""
+    """Write a complete synthetic run directory and return its path.
+
+    ``metrics.json`` is a valid :class:`~workbench.record.RunRecord`; each fold's training score
+    counts at most ``train_rows_scored`` rows (default: all of them). The directory is
+    ``root/dir_name`` (default ``run-<task>-<seed>``)."""
     rng = np.random.default_rng(seed)
-    run_dir = root / f"run-{task}-{seed}"
+    run_dir = root / (dir_name or f"run-{task}-{seed}")
     run_dir.mkdir(parents=True)
     ids = np.arange(1, n + 1)
     if task == "binary":
@@ -141,48 +158,56 @@ def make_run(
     for r, f, tr, va in _scores(rng, folds, repeats, train_mean, valid_mean):
         n_valid = int((fold_of[r] == f).sum())
         fold_rows.append(
-            {
-                "repeat": r,
-                "fold": f,
-                "n_train": n - n_valid,
-                "n_valid": n_valid,
-                "train_score": tr,
-                "valid_score": va,
-                "best_iteration": 120 + f,
-                "fit_seconds": 0.2,
-            }
+            FoldRecord(
+                repeat=r,
+                fold=f,
+                n_train=n - n_valid,
+                n_valid=n_valid,
+                train_score=tr,
+                valid_score=va,
+                train_rows_scored=min(n - n_valid, train_rows_scored or n),
+                best_iteration=120 + f,
+                fit_seconds=0.2,
+                features_seconds=0.05,
+            )
         )
-    tr = np.array([f["train_score"] for f in fold_rows])
-    va = np.array([f["valid_score"] for f in fold_rows])
-    metrics: dict[str, Any] = {
-        "run_id": f"20261125-204512-synthetic-{task}",
-        "competition": "synthetic",
-        "config_name": f"{task}-base",
-        "task": task,
-        "classes": classes,
-        "metric": {"name": metric, "greater_is_better": gib},
-        "cv": {
-            "scheme": "stratified_kfold" if task != "regression" else "kfold",
-            "folds": folds,
-            "repeats": repeats,
-        },
-        "folds": fold_rows,
-        "summary": {
-            "valid_mean": float(va.mean()),
-            "valid_std": float(va.std()),
-            "train_mean": float(tr.mean()),
-            "train_std": float(tr.std()),
-            "gap": float(tr.mean() - va.mean()) * (1 if gib else -1),
-            "oof_score": float(va.mean()),
-        },
-        "submission": f"submissions/synthetic/{task}.csv",
-        "timings": {"total_seconds": 3.1, "features_seconds": 0.4, "fit_seconds": 2.2},
-        "created_at": "2026-11-25T20:45:12+00:00",
-        "seed": 42,
-    }
-    if task == "binary":
-        metrics["threshold"] = {"used": 0.5, "optimized": 0.47, "oof_score_at_optimized": 0.845}
-    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    tr = np.array([f.train_score for f in fold_rows])
+    va = np.array([f.valid_score for f in fold_rows])
+    record = RunRecord(
+        run_id=run_id or f"20261125-204512-synthetic-{task}",
+        competition="synthetic",
+        config_name=f"{task}-base",
+        task=task,
+        classes=classes,
+        metric=MetricInfo(name=metric, greater_is_better=gib),
+        cv=CVInfo(
+            scheme="stratified_kfold" if task != "regression" else "kfold",
+            folds=folds,
+            repeats=repeats,
+        ),
+        model="lightgbm",
+        seed=42,
+        folds=fold_rows,
+        summary=ScoreSummary(
+            valid_mean=float(va.mean()),
+            valid_std=float(va.std()),
+            train_mean=float(tr.mean()),
+            train_std=float(tr.std()),
+            gap=float(tr.mean() - va.mean()) * (1 if gib else -1),
+            oof_score=float(va.mean()),
+        ),
+        threshold=(
+            ThresholdInfo(
+                used=0.5, optimized=0.47, optimized_metric=metric, oof_score_at_optimized=0.845
+            )
+            if task == "binary"
+            else None
+        ),
+        submission=f"submissions/synthetic/{task}.csv",
+        timings=Timings(total_seconds=3.1, cv_seconds=2.7, features_seconds=0.4, fit_seconds=2.2),
+        created_at="2026-11-25T20:45:12+00:00",
+    )
+    write_record(run_dir, record)
     (run_dir / "config.yaml").write_text(
         yaml.safe_dump(
             {"competition": "synthetic", "model": {"kind": "lightgbm", "params": {}}, "seed": 42}

@@ -134,9 +134,12 @@ class Ordinal(Step):
         for column, mapping in self.mappings_.items():
             missing_code = mapping.get(None, -1)
             codes = as_object(X[[column]])[column].map(
-                lambda v, m=mapping: m.get(v, -1) if pd.notna(v) else None
+                lambda v, m=mapping, na=missing_code: m.get(v, -1) if pd.notna(v) else na
             )
-            out[column] = pd.to_numeric(codes.where(X[column].notna(), missing_code))
+            # The dtype comes from the codes the mapping can give, not from the rows at hand
+            # (a batch with a missing value must not turn an int column into float).
+            possible = pd.Series([*mapping.values(), missing_code, -1], dtype=object)
+            out[column] = pd.to_numeric(codes).astype(pd.to_numeric(possible).dtype)
         for column, categories in self.categories_.items():
             out[column] = categories.get_indexer(X[column]).astype(np.int64)
         return self._remember_output(out)

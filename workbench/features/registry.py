@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import inspect
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,9 @@ def load_competition_features(competition: str, competition_dir: Path) -> dict[s
     module_name = f"workbench_competitions.{competition}.features"
     module = sys.modules.get(module_name)
     if module is None or getattr(module, "__file__", None) != str(path):
+        # pickle imports a step's module by name (parents first), so the parents must exist.
+        for parent in ("workbench_competitions", f"workbench_competitions.{competition}"):
+            sys.modules.setdefault(parent, types.ModuleType(parent))
         spec = importlib.util.spec_from_file_location(module_name, path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)

@@ -2,10 +2,12 @@
 
 ``build_report(run_dir)`` reads the files of docs/run-directory.md (metrics.json, oof.csv,
 importance.csv, learning_curve.csv, data_profile.json, config.yaml, tuning.json) and writes a
-self-contained HTML page (figures embedded as data URIs and also written to ``figures/``).
+self-contained HTML page (figures embedded as data URIs and also written to ``figures/``). The
+run calls it in process, in its ``.partial`` directory, once its results are written;
+``workbench report`` calls it on a finished run.
 
-Names are imported on first use: matplotlib costs ~0.3 s to import, and the run needs only
-:mod:`workbench.report.background` until the report is drawn (in a second process if it can).
+Names are imported on first use: matplotlib costs ~0.3 s to import, and a run with the report
+off never needs it.
 """
 
 from __future__ import annotations

@@ -11,15 +11,17 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from workbench.errors import UserError
+from workbench import tasks
+from workbench.record import CVInfo, RunRecord, not_a_run, read_record
 
 
 @dataclass
 class Run:
-    """What the report needs from a run directory."""
+    """What the report needs from a run directory: its record (``metrics.json``), its
+    out-of-fold predictions and the optional files beside them."""
 
     path: Path
-    metrics: dict[str, Any]
+    record: RunRecord
     oof: pd.DataFrame
     config: dict[str, Any] = field(default_factory=dict)
     importance: pd.DataFrame | None = None
@@ -29,69 +31,51 @@ class Run:
 
     @property
     def task(self) -> str:
-        return str(self.metrics.get("task", "regression"))
+        return self.record.task
 
     @property
     def metric(self) -> str:
-        return str(self.metrics.get("metric", {}).get("name", "score"))
+        return self.record.metric.name
 
     @property
     def greater_is_better(self) -> bool:
-        return bool(self.metrics.get("metric", {}).get("greater_is_better", True))
-
-
-def _not_a_run(run_dir: Path, message: str) -> UserError:
-    return UserError(
-        message,
-        where=str(run_dir),
-        hint="pass a finished run directory, e.g. runs/<competition>/<run_id>",
-    )
+        return self.record.metric.greater_is_better
 
 
 def _read_json(path: Path, run_dir: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise _not_a_run(run_dir, f"cannot read {path.name}: {exc}") from None
+        raise not_a_run(run_dir, f"cannot read {path.name}: {exc}") from None
 
 
 def _read_csv(path: Path, run_dir: Path, required: list[str]) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path)
     except (OSError, ValueError) as exc:
-        raise _not_a_run(run_dir, f"cannot read {path.name}: {exc}") from None
+        raise not_a_run(run_dir, f"cannot read {path.name}: {exc}") from None
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise _not_a_run(run_dir, f"{path.name} has no column {missing[0]!r}")
+        raise not_a_run(run_dir, f"{path.name} has no column {missing[0]!r}")
     return frame
-
-
-def load_profile(run_dir: Path) -> dict[str, Any] | None:
-    """``data_profile.json`` of a run directory, or None if it has none."""
-    path = run_dir / "data_profile.json"
-    return _read_json(path, run_dir) if path.is_file() else None
 
 
 def load_run(run_dir: str | Path) -> Run:
     """Read a run directory; :class:`UserError` if it is not one."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise _not_a_run(run_dir, "not a directory")
-    if not (run_dir / "metrics.json").is_file():
-        raise _not_a_run(run_dir, "not a run directory (no metrics.json)")
+        raise not_a_run(run_dir, "not a directory")
+    record = read_record(run_dir)
     if not (run_dir / "oof.csv").is_file():
-        raise _not_a_run(run_dir, "not a run directory (no oof.csv)")
-    metrics = _read_json(run_dir / "metrics.json", run_dir)
-    if not isinstance(metrics, dict):
-        raise _not_a_run(run_dir, "metrics.json is not a JSON object")
+        raise not_a_run(run_dir, "not a run directory (no oof.csv)")
     oof = _read_csv(run_dir / "oof.csv", run_dir, ["id", "repeat", "fold", "target"])
-    run = Run(path=run_dir, metrics=metrics, oof=oof)
+    run = Run(path=run_dir, record=record, oof=oof)
     config_path = run_dir / "config.yaml"
     if config_path.is_file():
         try:
             loaded = yaml.safe_load(config_path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            raise _not_a_run(run_dir, f"cannot read config.yaml: {exc}") from None
+            raise not_a_run(run_dir, f"cannot read config.yaml: {exc}") from None
         run.config = loaded if isinstance(loaded, dict) else {}
     if (run_dir / "importance.csv").is_file():
         run.importance = _read_csv(
@@ -103,52 +87,39 @@ def load_run(run_dir: str | Path) -> Run:
             run_dir,
             ["fold", "fraction", "n_train", "train_score", "valid_score"],
         )
-    run.profile = load_profile(run_dir)
+    if (run_dir / "data_profile.json").is_file():
+        run.profile = _read_json(run_dir / "data_profile.json", run_dir)
     if (run_dir / "tuning.json").is_file():
         run.tuning = _read_json(run_dir / "tuning.json", run_dir)
     return run
 
 
 def model_kind(run: Run) -> str:
-    """The model kind, from config.yaml or else metrics.json ("—" if neither says)."""
+    """The model kind: config.yaml's ``model.kind``, else the record's ``model``."""
     model = run.config.get("model")
     if isinstance(model, dict) and model.get("kind"):
         return str(model["kind"])
-    if isinstance(model, str):
-        return model
-    return (
-        str(run.metrics.get("model", {}).get("kind", "—"))
-        if isinstance(run.metrics.get("model"), dict)
-        else str(run.metrics.get("model") or "—")
-    )
+    return run.record.model
 
 
-def cv_text(cv: dict[str, Any]) -> str:
+def cv_text(cv: CVInfo) -> str:
     """The validation scheme in words, e.g. "stratified kfold, 5 folds × 3 repeats"."""
-    scheme = str(cv.get("scheme", "—")).replace("_", " ")
-    folds, repeats = cv.get("folds"), cv.get("repeats", 1)
-    text = scheme
-    if folds:
-        text += f", {folds} folds"
-    if repeats and int(repeats) > 1:
-        text += f" × {repeats} repeats"
+    text = f"{cv.scheme.replace('_', ' ')}, {cv.folds} folds"
+    if cv.repeats > 1:
+        text += f" × {cv.repeats} repeats"
     return text
 
 
 def prediction_columns(run: Run) -> list[str]:
-    """The prediction columns of oof.csv (``pred`` or ``proba_<class>``); UserError if none."""
-    if run.task == "multiclass":
-        classes = run.metrics.get("classes") or []
-        named = [f"proba_{c}" for c in classes]
-        if named and all(c in run.oof.columns for c in named):
-            return named
-        cols = [c for c in run.oof.columns if str(c).startswith("proba_")]
-        if not cols:
-            raise _not_a_run(run.path, "oof.csv has no proba_<class> columns (multiclass run)")
-        return cols
-    if "pred" not in run.oof.columns:
-        raise _not_a_run(run.path, "oof.csv has no 'pred' column")
-    return ["pred"]
+    """The prediction columns of oof.csv (:func:`workbench.tasks.prediction_columns`);
+    :class:`UserError` if oof.csv lacks any of them."""
+    columns = tasks.prediction_columns(run.record.task, run.record.classes)
+    if not columns:
+        raise not_a_run(run.path, f"metrics.json lists no classes ({run.task} run)")
+    missing = [c for c in columns if c not in run.oof.columns]
+    if missing:
+        raise not_a_run(run.path, f"oof.csv has no column {missing[0]!r} ({run.task} run)")
+    return columns
 
 
 @dataclass

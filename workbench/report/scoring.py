@@ -1,6 +1,6 @@
 """What the report adds to :mod:`workbench.metrics`: metric lookup that tolerates unknown names,
 and the trivial baselines the fit verdict compares against. Every score is computed by
-:func:`workbench.metrics.score`.
+:func:`workbench.metrics.score`; whether a metric works in log space is its ``log_space``.
 """
 
 from __future__ import annotations
@@ -19,22 +19,19 @@ def lookup(name: str, task: str) -> wm.Metric | None:
         return None
 
 
-def is_log_metric(name: str) -> bool:
-    """Whether ``name`` scores errors between logs (``rmse_log`` and its aliases)."""
-    return wm.ALIASES.get(name, name) == "rmse_log"
-
-
 def baseline_prediction(
     metric: wm.Metric, task: str, y_true: np.ndarray, n_classes: int = 2
 ) -> np.ndarray:
     """The trivial model's predictions: majority class / class frequencies / the mean (the
-    geometric mean for ``rmse_log``, i.e. the mean in the metric's log space)."""
+    geometric mean for a log-space metric such as ``rmse_log``: the mean in its log space)."""
     y = np.asarray(y_true)
     n = len(y)
     if task == "regression":
         yf = y.astype(float)
-        log = metric.name == "rmse_log"
-        centre = float(np.exp(np.mean(wm.log_values(yf)))) if log else float(np.mean(yf))
+        if metric.log_space:
+            centre = float(np.exp(np.mean(wm.log_values(yf))))
+        else:
+            centre = float(np.mean(yf))
         return np.full(n, centre)
     freqs = np.bincount(y.astype(int), minlength=n_classes).astype(float)
     freqs /= max(freqs.sum(), 1.0)
@@ -46,7 +43,7 @@ def baseline_prediction(
 def baseline_description(metric: wm.Metric, task: str, y_true: np.ndarray, classes: list) -> str:
     """The baseline of :func:`baseline_prediction` in words."""
     if task == "regression":
-        if metric.name == "rmse_log":
+        if metric.log_space:
             return "always predicting the geometric mean of the target (its average in log space)"
         return "always predicting the average target"
     if task == "binary" and metric.kind != "label":

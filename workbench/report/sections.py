@@ -14,8 +14,8 @@ from workbench.report import plots_diagnostics as pdiag
 from workbench.report import plots_regression as preg
 from workbench.report.html import Section
 from workbench.report.render import Figures
-from workbench.report.run import Pooled, Run, cv_text, fold_ids, model_kind, prediction_columns
-from workbench.report.scoring import baseline_description, baseline_score, is_log_metric, lookup
+from workbench.report.run import Pooled, Run, cv_text, fold_ids, model_kind
+from workbench.report.scoring import baseline_description, baseline_score, lookup
 
 WORST_ROWS = 15
 TOP_FEATURES = 30
@@ -52,23 +52,20 @@ def _duration(seconds: Any) -> str:
 
 
 def summary_section(run: Run) -> Section:
-    m = run.metrics
-    summary = m.get("summary", {})
+    record = run.record
+    summary = record.summary
     metric = run.metric
     direction = "higher is better" if run.greater_is_better else "lower is better"
     section = Section("summary", "Summary")
     cards = [
-        ("Competition", m.get("competition", "—")),
-        ("Config", m.get("config_name", "—")),
+        ("Competition", record.competition),
+        ("Config", record.config_name),
         ("Model", model_kind(run)),
-        ("Seed", m.get("seed", "—")),
-        ("Validation scheme", cv_text(m.get("cv", {}))),
-        (
-            f"CV {metric} ({direction})",
-            f"{_fmt(summary.get('valid_mean'))} ± {_fmt(summary.get('valid_std'))}",
-        ),
-        ("Out-of-fold score", _fmt(summary.get("oof_score"))),
-        ("Run time (before the report)", _duration(m.get("timings", {}).get("total_seconds"))),
+        ("Seed", record.seed),
+        ("Validation scheme", cv_text(record.cv)),
+        (f"CV {metric} ({direction})", f"{_fmt(summary.valid_mean)} ± {_fmt(summary.valid_std)}"),
+        ("Out-of-fold score", _fmt(summary.oof_score)),
+        ("Run time", _duration(record.timings.total_seconds)),
     ]
     section.cards(cards)
     section.text(
@@ -77,21 +74,18 @@ def summary_section(run: Run) -> Section:
         "model will score on new data. The out-of-fold score is the same metric computed once on "
         "all out-of-fold predictions pooled together."
     )
-    threshold = m.get("threshold")
-    if run.task == "binary" and isinstance(threshold, dict):
-        used = threshold.get("used")
-        text = f"The submission used the decision threshold {_fmt(used)}. CV scores always use 0.5."
-        if threshold.get("optimized") is not None:
-            text += (
-                f" The threshold that maximises {metric} on the out-of-fold predictions is "
-                f"{_fmt(threshold['optimized'])} (out-of-fold {metric} there: "
-                f"{_fmt(threshold.get('oof_score_at_optimized'))}); it is chosen on the same rows "
-                "it is scored on, so that number is optimistic."
-            )
-        section.text(text)
-    folds = m.get("folds") or []
-    if folds:
-        multi = len({f.get("repeat", 0) for f in folds}) > 1
+    threshold = record.threshold
+    if run.task == "binary" and threshold is not None:
+        tuned = threshold.optimized_metric
+        section.text(
+            f"The submission used the decision threshold {_fmt(threshold.used)}. CV scores always "
+            f"use 0.5. The threshold that maximises {tuned} on the out-of-fold predictions is "
+            f"{_fmt(threshold.optimized)} (out-of-fold {tuned} there: "
+            f"{_fmt(threshold.oof_score_at_optimized)}); it is chosen on the same rows it is "
+            "scored on, so that number is optimistic."
+        )
+    if record.folds:
+        multi = len({f.repeat for f in record.folds}) > 1
         columns = [
             *(["repeat"] if multi else []),
             "fold",
@@ -104,32 +98,38 @@ def summary_section(run: Run) -> Section:
             "fit time",
         ]
         rows = []
-        for f in folds:
-            train, valid = f.get("train_score"), f.get("valid_score")
-            gap = None
-            if isinstance(train, int | float) and isinstance(valid, int | float):
-                gap = train - valid if run.greater_is_better else valid - train
+        for f in record.folds:
+            gap = (
+                f.train_score - f.valid_score
+                if run.greater_is_better
+                else f.valid_score - f.train_score
+            )
             rows.append(
                 [
-                    *([f.get("repeat", 0)] if multi else []),
-                    f.get("fold"),
-                    f.get("n_train"),
-                    f.get("n_valid"),
-                    _fmt(train),
-                    _fmt(valid),
+                    *([f.repeat] if multi else []),
+                    f.fold,
+                    f.n_train,
+                    f.n_valid,
+                    _fmt(f.train_score),
+                    _fmt(f.valid_score),
                     _fmt(gap),
-                    _fmt(f.get("best_iteration")),
-                    _duration(f.get("fit_seconds")),
+                    _fmt(f.best_iteration),
+                    _duration(f.fit_seconds),
                 ]
             )
-        section.subheading("Scores per fold")
-        section.table(
-            columns,
-            rows,
-            caption="Each row is one fold: the model was trained on the training rows and scored "
-            "on both. The gap is how much better it did on the rows it had seen (positive = "
-            "better on training rows).",
+        caption = (
+            "Each row is one fold: the model was trained on the training rows and scored on both. "
+            "The gap is how much better it did on the rows it had seen (positive = better on "
+            "training rows)."
         )
+        sampled = [f.train_rows_scored for f in record.folds if f.train_rows_scored < f.n_train]
+        if sampled:
+            caption += (
+                f" The training score is computed on at most {max(sampled)} of a fold's training "
+                "rows (a sample, where the fold has more)."
+            )
+        section.subheading("Scores per fold")
+        section.table(columns, rows, caption=caption)
     return section
 
 
@@ -140,48 +140,32 @@ def fit_section(run: Run, figs: Figures, pooled: Pooled | None) -> Section:
         "A model overfits when it is much better on the rows it was trained on than on unseen "
         "rows, and underfits when it is poor on both.",
     )
-    m = run.metrics
-    folds = pd.DataFrame(m.get("folds") or [])
-    summary = m.get("summary", {})
-    train_mean = summary.get("train_mean")
-    valid_mean = summary.get("valid_mean")
-    if not len(folds) and valid_mean is None:
-        section.text("metrics.json has no per-fold scores.", "note")
-        return section
-    if train_mean is None and "train_score" in folds:
-        train_mean = float(folds["train_score"].mean())
-    if valid_mean is None and "valid_score" in folds:
-        valid_mean = float(folds["valid_score"].mean())
-    if train_mean is not None and valid_mean is not None:
-        baseline = words = None
-        metric = lookup(run.metric, run.task)
-        if pooled is not None and metric is not None:
-            n_classes = len(m.get("classes") or []) or (
-                pooled.pred.shape[1] if pooled.pred.ndim == 2 else 2
-            )
-            baseline = baseline_score(metric, run.task, pooled.y, n_classes)
-            words = baseline_description(
-                metric, run.task, pooled.y, list(m.get("classes") or range(n_classes))
-            )
-        verdict = pdiag.fit_verdict(
-            float(train_mean),
-            float(valid_mean),
-            run.greater_is_better,
-            run.metric,
-            baseline=baseline,
-            baseline_description=words,
-        )
-        section.verdict(verdict.level, verdict.title, verdict.text)
-        detail = (
-            f"Training {run.metric}: {_fmt(train_mean)}, validation: {_fmt(valid_mean)}, "
-            f"relative gap {verdict.relative_gap:.1%}."
-        )
-        if baseline is not None:
-            detail += f" Trivial baseline ({words}): {_fmt(baseline)}."
-        section.text(detail, "caption")
-    if {"train_score", "valid_score", "fold"} <= set(folds.columns):
-        if "repeat" not in folds:
-            folds["repeat"] = 0
+    record = run.record
+    train_mean, valid_mean = record.summary.train_mean, record.summary.valid_mean
+    baseline = words = None
+    metric = lookup(run.metric, run.task)
+    if pooled is not None and metric is not None:
+        n_classes = len(record.classes) or 2
+        baseline = baseline_score(metric, run.task, pooled.y, n_classes)
+        words = baseline_description(metric, run.task, pooled.y, record.classes)
+    verdict = pdiag.fit_verdict(
+        train_mean,
+        valid_mean,
+        run.greater_is_better,
+        run.metric,
+        baseline=baseline,
+        baseline_description=words,
+    )
+    section.verdict(verdict.level, verdict.title, verdict.text)
+    detail = (
+        f"Training {run.metric}: {_fmt(train_mean)}, validation: {_fmt(valid_mean)}, "
+        f"relative gap {verdict.relative_gap:.1%}."
+    )
+    if baseline is not None:
+        detail += f" Trivial baseline ({words}): {_fmt(baseline)}."
+    section.text(detail, "caption")
+    if record.folds:
+        folds = pd.DataFrame([f.model_dump() for f in record.folds])
         section.figure(
             figs.make(
                 "train_vs_valid",
@@ -224,7 +208,7 @@ def binary_section(run: Run, figs: Figures, pooled: Pooled) -> Section:
         )
     y = pooled.y.astype(int)
     p = pooled.pred
-    classes = run.metrics.get("classes") or [0, 1]
+    classes = run.record.classes
     fold_y = run.oof["target"].to_numpy().astype(int)
     fold_p = run.oof["pred"].to_numpy(dtype=float)
     fold_names = fold_ids(run.oof)
@@ -245,22 +229,22 @@ def binary_section(run: Run, figs: Figures, pooled: Pooled) -> Section:
         lambda: pc.pr_figure(fold_y, fold_p, fold_names),
     )
     section.figures_row([roc, pr])
-    threshold = run.metrics.get("threshold") or {}
-    used = threshold.get("used", 0.5)
-    optimized = threshold.get("optimized")
+    threshold = run.record.threshold
+    used = threshold.used if threshold is not None else 0.5
+    optimized = threshold.optimized if threshold is not None else None
     rows: dict[str, float] = {}
     candidates = [(0.5, "0.50")]
     if optimized is not None:
-        candidates.append((float(optimized), f"{float(optimized):.2f} (best on OOF)"))
-    if used is not None and all(abs(float(used) - t) > 1e-9 for t, _ in candidates):
-        candidates.append((float(used), f"{float(used):.2f}"))
+        candidates.append((optimized, f"{optimized:.2f} (best on OOF)"))
+    if all(abs(used - t) > 1e-9 for t, _ in candidates):
+        candidates.append((used, f"{used:.2f}"))
     for thr, label in candidates:
         if any(abs(thr - t) < 1e-9 for t in rows.values()):
             continue
-        if used is not None and abs(thr - float(used)) < 1e-9:
+        if abs(thr - used) < 1e-9:
             label += ", used"
         rows[label] = thr
-    used_text = f"The submission used threshold {_fmt(used)}." if used is not None else ""
+    used_text = f"The submission used threshold {_fmt(used)}."
     section.subheading("Confusion matrices")
     section.figure(
         figs.make(
@@ -295,8 +279,7 @@ def binary_section(run: Run, figs: Figures, pooled: Pooled) -> Section:
 
 def multiclass_section(run: Run, figs: Figures, pooled: Pooled) -> Section:
     section = Section("predictions", "Classification results")
-    columns = prediction_columns(run)
-    classes = run.metrics.get("classes") or [c.removeprefix("proba_") for c in columns]
+    classes = run.record.classes
     y = pooled.y.astype(int)
     if pooled.repeats > 1:
         section.text(f"Probabilities are averaged over the {pooled.repeats} repeats.", "note")
@@ -325,7 +308,8 @@ def multiclass_section(run: Run, figs: Figures, pooled: Pooled) -> Section:
 
 def regression_section(run: Run, figs: Figures, pooled: Pooled) -> Section:
     section = Section("predictions", "Regression results")
-    log_space = is_log_metric(run.metric)
+    metric = lookup(run.metric, run.task)
+    log_space = metric is not None and metric.log_space
     y = pooled.y.astype(float)
     p = pooled.pred.astype(float)
     if log_space:

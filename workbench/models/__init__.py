@@ -1,0 +1,25 @@
+"""Models: which estimator a config's ``model:`` builds, and one way to fit and predict it.
+
+Each library (scikit-learn, LightGBM, XGBoost) has a small adapter holding all that differs
+between them (:mod:`workbench.models.adapters`); the kinds table maps each ``model.kind`` to
+its adapter, classes and defaults (:mod:`workbench.models.kinds`); :class:`Model` is what the
+engine fits and predicts with (:mod:`workbench.models.model`).
+"""
+
+from workbench.models.kinds import (
+    build_model,
+    default_params,
+    model_kinds,
+    resolve_params,
+    supports_early_stopping,
+)
+from workbench.models.model import Model
+
+__all__ = [
+    "Model",
+    "build_model",
+    "default_params",
+    "model_kinds",
+    "resolve_params",
+    "supports_early_stopping",
+]

@@ -1,0 +1,192 @@
+"""A prepared experiment: everything a cross-validation needs, checked, before the first fold.
+
+:func:`prepare` reads and resolves the config (every default explicit), loads the competition
+and its files, encodes the target and checks that the feature steps and the model can be
+built. ``run``, ``tune`` and ``blend`` all start from a :class:`Prepared`; none of it touches
+a run directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench import cv, metrics, models
+from workbench.competition import Competition, Project, load_competition
+from workbench.config import ExperimentConfig, load_config, to_dict
+from workbench.data import Frames, encode_target, fingerprint, load_frames
+from workbench.errors import UserError
+from workbench.features.pipeline import FeaturePipeline
+from workbench.features.registry import build_pipeline
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The encoded data of a competition and how to score it."""
+
+    X: pd.DataFrame  # training features, indexed by the id column (no target)
+    y: np.ndarray  # class indices 0..K-1, or float values
+    X_test: pd.DataFrame
+    task: str
+    metric: metrics.Metric
+    classes: list
+    groups: np.ndarray | None = None
+    data_digest: str = ""  # sha256 over the input files' hashes: what the data was
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """How to build a fold's feature pipeline, and what its output depends on.
+
+    ``steps`` is the resolved ``features:`` list as canonical JSON, ``code_digest`` the sha256
+    of ``competitions/<name>/features.py``: with the seed, the data and the fold's rows they
+    determine a fitted pipeline, which is what a fold cache keys on.
+    """
+
+    steps: str
+    competition: str
+    competition_dir: Path
+    seed: int
+    code_digest: str
+
+    @classmethod
+    def from_config(cls, config: ExperimentConfig, competition: Competition) -> FeatureSpec:
+        return cls(
+            steps=json.dumps(to_dict(config)["features"], sort_keys=True),
+            competition=competition.spec.name,
+            competition_dir=competition.directory,
+            seed=config.seed,
+            code_digest=_file_digest(competition.directory / "features.py"),
+        )
+
+    def build(self) -> FeaturePipeline:
+        """A fresh, unfitted pipeline (unknown steps and parameters raise :class:`UserError`)."""
+        return build_pipeline(
+            json.loads(self.steps),
+            competition=self.competition,
+            competition_dir=self.competition_dir,
+            seed=self.seed,
+        )
+
+    @cached_property
+    def digest(self) -> str:
+        text = f"{self.steps}\0{self.code_digest}\0{self.seed}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A resolved config with its competition, data and problem: ready to cross-validate."""
+
+    config: ExperimentConfig
+    config_path: Path
+    project: Project
+    competition: Competition
+    frames: Frames
+    problem: Problem
+    features: FeatureSpec
+    fingerprint: dict[str, dict[str, Any]]
+
+    def with_config(self, config: ExperimentConfig) -> Prepared:
+        """The same data under another config (e.g. a tuning trial): resolved and checked."""
+        config = resolve(config, self.competition)
+        features = FeatureSpec.from_config(config, self.competition)
+        features.build()
+        problem = make_problem(
+            config, self.competition, self.frames, data_digest=self.problem.data_digest
+        )
+        return dataclasses.replace(self, config=config, problem=problem, features=features)
+
+
+def resolve(config: ExperimentConfig, competition: Competition) -> ExperimentConfig:
+    """Fill in what the config left to defaults: metric, CV scheme, model parameters."""
+    task = competition.spec.task
+    metric = metrics.get_metric(config.metric or competition.spec.metric, task)
+    scheme = cv.resolve_scheme(config.cv.scheme, task, config.cv.group_column is not None)
+    params = models.resolve_params(config.model.kind, task, config.model.params)
+    if config.model.target_transform != "none" and task != "regression":
+        raise UserError(
+            "target_transform is for regression targets", where="model.target_transform"
+        )
+    return config.model_copy(
+        update={
+            "metric": metric.name,
+            "cv": config.cv.model_copy(update={"scheme": scheme}),
+            "model": config.model.model_copy(update={"params": params}),
+        }
+    )
+
+
+def make_problem(
+    config: ExperimentConfig, competition: Competition, frames: Frames, *, data_digest: str
+) -> Problem:
+    """Encode the target and index the rows by their id (the id is never a feature)."""
+    spec = competition.spec
+    y, classes = encode_target(frames.train[spec.target], spec.task)
+    if spec.task == "binary" and len(classes) != 2:
+        raise UserError(
+            f"task is binary but the target has {len(classes)} classes",
+            where=f"{competition.directory / 'competition.yaml'}: task",
+        )
+    X = frames.train.drop(columns=[spec.target]).set_index(spec.id_column, drop=True)
+    X_test = frames.test.set_index(spec.id_column, drop=True)
+    groups = None
+    if config.cv.group_column:
+        if config.cv.group_column not in frames.train.columns:
+            raise UserError(
+                f"group column {config.cv.group_column!r} not in the training data",
+                where="cv.group_column",
+            )
+        groups = frames.train[config.cv.group_column].to_numpy()
+    return Problem(
+        X=X,
+        y=y,
+        X_test=X_test,
+        task=spec.task,
+        metric=metrics.get_metric(config.metric or spec.metric, spec.task),
+        classes=classes,
+        groups=groups,
+        data_digest=data_digest,
+    )
+
+
+def prepare(
+    config_path: str | Path, overrides: list[str] | None = None, *, project: Project | None = None
+) -> Prepared:
+    """Read, resolve and check a config and load its data; no fold is fitted yet."""
+    config_path = Path(config_path)
+    config = load_config(config_path, overrides)
+    project = project or Project.find(config_path.parent)
+    competition = load_competition(config.competition, project)
+    config = resolve(config, competition)
+    features = FeatureSpec.from_config(config, competition)
+    features.build()  # unknown step names and parameters fail here, before the data is read
+    frames = load_frames(competition)
+    prints = fingerprint(frames.files)
+    digest = hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()
+    return Prepared(
+        config=config,
+        config_path=config_path,
+        project=project,
+        competition=competition,
+        frames=frames,
+        problem=make_problem(config, competition, frames, data_digest=digest),
+        features=features,
+        fingerprint=prints,
+    )
