@@ -23,6 +23,7 @@ from workbench import metrics as metrics_module
 from workbench import models
 from workbench.config import ExperimentConfig
 from workbench.errors import UserError
+from workbench.explain import FoldExplanation, explain_fold
 from workbench.prepare import FeatureSpec, Prepared, Problem
 from workbench.record import FoldRecord
 from workbench.resources import model_threads
@@ -61,7 +62,7 @@ class FoldFit:
     train_rows_scored: int
     best_iteration: int | None
     fit_seconds: float
-    importance: pd.DataFrame | None = None
+    explanation: FoldExplanation | None = None
 
 
 @dataclass
@@ -71,6 +72,7 @@ class CVResult:
     oof: np.ndarray  # (repeats, n) or (repeats, n, K)
     test_pred: np.ndarray  # (n_test,) or (n_test, K)
     importance: pd.DataFrame
+    explanations: pd.DataFrame = field(default_factory=pd.DataFrame)
     learning_curve: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -148,7 +150,7 @@ def fit_fold(
     *,
     seed: int,
     n_threads: int,
-    with_importance: bool = False,
+    with_explanation: bool = False,
 ) -> FoldFit:
     """Fit the model on a prepared fold; predict its validation and test rows and score it."""
     spec = config.model
@@ -187,9 +189,19 @@ def fit_fold(
     valid_pred = predict(data.X_valid)
     scored = _training_sample(len(data.y_train), seed)
     train_pred = predict(data.X_train.iloc[scored])
-    importance = None
-    if with_importance:
-        importance = _importance(config, problem, model, data, predict, valid_pred, seed)
+    explanation = None
+    if with_explanation:
+        explanation = explain_fold(
+            config,
+            problem,
+            model,
+            data.X_valid,
+            data.y_valid,
+            valid_pred,
+            predict,
+            n_train=len(data.y_train),
+            seed=seed,
+        )
     return FoldFit(
         valid_pred=valid_pred,
         test_pred=predict(data.X_test),
@@ -202,7 +214,7 @@ def fit_fold(
         train_rows_scored=len(train_pred),
         best_iteration=best_iteration,
         fit_seconds=fit_seconds,
-        importance=importance,
+        explanation=explanation,
     )
 
 
@@ -234,60 +246,6 @@ def _inner_split(
                 "early-stopping slice is drawn without stratification"
             )
     return train_test_split(X, y, test_size=fraction, random_state=seed, stratify=stratify)
-
-
-def _importance(
-    config: ExperimentConfig,
-    problem: Problem,
-    model: models.Model,
-    data: FoldData,
-    predict: Callable[[pd.DataFrame], np.ndarray],
-    valid_pred: np.ndarray,
-    seed: int,
-) -> pd.DataFrame:
-    """The model's own importance and permutation importance on the validation rows."""
-    frames = []
-    own = model.importance()
-    if own is not None and len(own) == len(data.feature_names):
-        frames.append(
-            pd.DataFrame(
-                {
-                    "feature": data.feature_names,
-                    "kind": "model",
-                    "importance": own,
-                    "importance_std": 0.0,
-                }
-            )
-        )
-    if config.report.permutation_importance:
-        from workbench.importance import permutation_importance
-
-        metric = problem.metric
-        sign = 1.0 if metric.greater_is_better else -1.0
-
-        def signed_scores(y: np.ndarray, preds: np.ndarray) -> np.ndarray:
-            return sign * metrics_module.score_blocks(metric, y, preds, task=problem.task)
-
-        mean, std = permutation_importance(
-            predict,
-            data.X_valid,
-            data.y_valid,
-            signed_scores,
-            n_repeats=config.report.permutation_repeats,
-            seed=seed,
-            predictions=valid_pred,
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "feature": data.feature_names,
-                    "kind": "permutation",
-                    "importance": mean,
-                    "importance_std": std,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def make_folds(prepared: Prepared) -> list[cv_module.Fold]:
@@ -335,7 +293,8 @@ def run_cv(
     oof = np.full(shape, np.nan)
     test_sum: np.ndarray | None = None
     records: list[FoldRecord] = []
-    importances = []
+    importances: list[pd.DataFrame] = []
+    explanations: list[pd.DataFrame] = []
     features_seconds = 0.0
     for number, fold in enumerate(folds):
         data = prepare(prepared.features, problem, fold)
@@ -346,7 +305,7 @@ def run_cv(
             data,
             seed=config.seed + number,
             n_threads=n_threads,
-            with_importance=config.report.enabled,
+            with_explanation=config.report.enabled,
         )
         oof[fold.repeat, fold.valid] = fit.valid_pred
         test_sum = fit.test_pred if test_sum is None else test_sum + fit.test_pred
@@ -362,8 +321,10 @@ def run_cv(
             fit_seconds=round(fit.fit_seconds, 4),
             features_seconds=round(data.seconds, 4),
         )
-        if fit.importance is not None and not fit.importance.empty:
-            importances.append(fit.importance.assign(repeat=fold.repeat, fold=fold.fold))
+        if fit.explanation is not None:
+            where = {"repeat": fold.repeat, "fold": fold.fold}
+            importances.append(fit.explanation.importance.assign(**where))
+            explanations.append(fit.explanation.explanations.assign(**where))
         records.append(record)
         log.info(
             "fold %d/%d (repeat %d): train %.5f  valid %.5f  (%.2fs)",
@@ -386,16 +347,13 @@ def run_cv(
     learning_curve = None
     if config.report.enabled and config.report.learning_curve:
         learning_curve = compute_learning_curve(prepared, folds, prepare, n_threads=n_threads)
-    importance = pd.DataFrame()
-    if importances:
-        importance = pd.concat(importances, ignore_index=True)
-        importance = importance[["repeat", "fold", *importance.columns[:-2]]]
     return CVResult(
         folds=folds,
         fold_records=records,
         oof=oof,
         test_pred=test_pred,
-        importance=importance,
+        importance=_per_fold(importances),
+        explanations=_per_fold(explanations),
         learning_curve=learning_curve,
         timings={
             "cv_seconds": cv_seconds,
@@ -403,6 +361,15 @@ def run_cv(
             "fit_seconds": float(sum(r.fit_seconds for r in records)),
         },
     )
+
+
+def _per_fold(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per-fold frames stacked, ``repeat`` and ``fold`` first."""
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame()
+    stacked = pd.concat(frames, ignore_index=True)
+    return stacked[["repeat", "fold", *stacked.columns[:-2]]]
 
 
 def refit_predict(prepared: Prepared, records: list[FoldRecord], *, n_threads: int) -> np.ndarray:

@@ -172,7 +172,8 @@ def build_report(prepared: Prepared, run: RunDirectory) -> Path | None:
 def write_predictions(
     run: RunDirectory, result: CVResult, problem: Problem, ids: pd.Series, test_ids: pd.Series
 ) -> None:
-    """folds.csv, oof.csv, test_predictions.csv, importance.csv, learning_curve.csv."""
+    """folds.csv, oof.csv, test_predictions.csv, importance.csv, explanations.csv,
+    learning_curve.csv."""
     n = len(ids)
     fold_of = np.full((result.oof.shape[0], n), -1, dtype=np.int64)
     for fold in result.folds:
@@ -197,6 +198,8 @@ def write_predictions(
     io.write_csv(run.file("test_predictions.csv"), test)
     if not result.importance.empty:
         io.write_csv(run.file("importance.csv"), result.importance)
+    if not result.explanations.empty:
+        io.write_csv(run.file("explanations.csv"), result.explanations)
     if result.learning_curve is not None and not result.learning_curve.empty:
         io.write_csv(run.file("learning_curve.csv"), result.learning_curve)
 

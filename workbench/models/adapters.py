@@ -75,6 +75,11 @@ class Adapter:
         """What :meth:`importance` measures, as a caption word ("none" without one)."""
         return "none"
 
+    def contributions(self, estimator: Any, X: Any) -> np.ndarray | None:
+        """Exact TreeSHAP values from the library itself, ``(n, outputs, n_columns)``
+        (outputs: 1, or one per fitted class), in the model's raw units; None if it has none."""
+        return None
+
 
 class SklearnAdapter(Adapter):
     """scikit-learn estimators; SVC can be wrapped to give calibrated probabilities."""
@@ -227,6 +232,10 @@ class LightGBMAdapter(Adapter):
     def importance_kind(self, estimator: Any) -> str:
         return "gain"
 
+    def contributions(self, estimator: Any, X: Any) -> np.ndarray | None:
+        values = np.asarray(estimator.predict(X, pred_contrib=True), dtype=float)
+        return _without_bias(values, len(X), X.shape[1])
+
 
 # XGBoost's native names accepted besides the scikit-learn ones.
 _XGB_NATIVE = (
@@ -280,6 +289,20 @@ class XGBoostAdapter(Adapter):
             return "coefficient"
         return estimator.get_params().get("importance_type") or "gain"
 
+    def contributions(self, estimator: Any, X: Any) -> np.ndarray | None:
+        import xgboost
+
+        if estimator.get_params().get("booster") == "gblinear":
+            return None
+        try:  # the trees predict() uses: up to the best iteration after early stopping
+            trees = (0, int(estimator.best_iteration) + 1)
+        except AttributeError:
+            trees = (0, 0)
+        values = estimator.get_booster().predict(
+            xgboost.DMatrix(X), pred_contribs=True, iteration_range=trees
+        )
+        return _without_bias(np.asarray(values, dtype=float), len(X), X.shape[1])
+
 
 _BAD_NAME = re.compile(r'[\[\]<>{}",:]')
 
@@ -300,6 +323,12 @@ def safe_columns(X: Any) -> Any:
         seen.add(name)
         safe.append(name)
     return X.set_axis(safe, axis=1)
+
+
+def _without_bias(values: np.ndarray, n_rows: int, n_columns: int) -> np.ndarray:
+    """``(n, outputs, n_columns)`` from a library's contributions with a bias column last
+    (``(n, F + 1)``, ``(n, K * (F + 1))`` or ``(n, K, F + 1)``)."""
+    return values.reshape(n_rows, -1, n_columns + 1)[:, :, :n_columns]
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

@@ -77,6 +77,20 @@ class Model:
         """The fitted model's own importance per fitted column; None if it has none."""
         return self.adapter.importance(self.estimator)
 
+    def contributions(self, X: Any) -> np.ndarray | None:
+        """SHAP values from the booster's own exact TreeSHAP: ``(n, outputs, n_columns)`` in
+        its raw units (log-odds, or the fitted target's units); outputs is 1 for regression and
+        binary (class 1), else one per class of the task (zeros for classes absent from the
+        fit). None for models without them."""
+        with self._running():
+            values = self.adapter.contributions(self.estimator, self._input(X))
+        if values is None or self.task != "multiclass" or values.shape[1] == self.n_classes:
+            return values
+        assert self._classes is not None
+        full = np.zeros((values.shape[0], self.n_classes, values.shape[2]))
+        full[:, self._classes] = values
+        return full
+
     @property
     def importance_kind(self) -> str:
         """What :meth:`importance` measures ("gain", "|coefficient|", ...), once fitted."""
