@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from workbench.config import read_yaml
+from workbench.config import NAME_PATTERN, read_yaml
 from workbench.errors import UserError, did_you_mean
 from workbench.tasks import Task
+
+FILE_PATTERN = r"^[^./\\][^/\\]*$"  # a file name, not a path: the data stays in data/
 
 
 class _Strict(BaseModel):
@@ -19,9 +22,11 @@ class _Strict(BaseModel):
 
 
 class FilesSpec(_Strict):
-    train: str = "train.csv"
-    test: str = "test.csv"
-    sample_submission: str = "sample_submission.csv"
+    """File names inside ``competitions/<name>/data/`` (plain names: no folders, no ``..``)."""
+
+    train: str = Field("train.csv", pattern=FILE_PATTERN)
+    test: str = Field("test.csv", pattern=FILE_PATTERN)
+    sample_submission: str = Field("sample_submission.csv", pattern=FILE_PATTERN)
 
 
 class SubmissionSpec(_Strict):
@@ -36,7 +41,7 @@ class SubmissionSpec(_Strict):
 
 
 class CompetitionSpec(_Strict):
-    name: str
+    name: str = Field(pattern=NAME_PATTERN)
     slug: str
     title: str = ""
     task: Task
@@ -65,6 +70,24 @@ class Project:
 
     def submissions_dir(self, competition: str) -> Path:
         return self.root / "submissions" / competition
+
+    def check_writable(self, competition: str) -> None:
+        """Create ``runs/<competition>/`` and ``submissions/<competition>/`` if needed and make
+        sure files can be written there: a run learns it cannot save itself before its first
+        fold, not after the whole CV."""
+        import tempfile
+
+        for folder in (self.runs_dir(competition), self.submissions_dir(competition)):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                with tempfile.TemporaryFile(dir=folder, prefix=".write-check-"):
+                    pass
+            except OSError as exc:
+                raise UserError(
+                    f"cannot write here: {exc.strerror or exc}",
+                    where=str(folder),
+                    hint="make the folder writable (or free some disk space) and run again",
+                ) from None
 
     @classmethod
     def find(cls, start: Path | None = None) -> Project:
@@ -95,7 +118,17 @@ class Competition:
 
 
 def load_competition(name: str, project: Project) -> Competition:
-    """Load and validate ``competitions/<name>/competition.yaml``."""
+    """Load and validate ``competitions/<name>/competition.yaml``.
+
+    ``name`` is a plain folder name and the spec's own ``name`` must be that folder's, so
+    nothing a competition reads or writes (data, runs, submissions) is outside the project.
+    """
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise UserError(
+            f"competition {name!r} is not a plain name",
+            where="competition",
+            hint="use the folder name under competitions/ (letters, digits, '_' and '-')",
+        )
     directory = project.competition_dir(name)
     path = directory / "competition.yaml"
     if not path.is_file():
@@ -116,4 +149,10 @@ def load_competition(name: str, project: Project) -> Competition:
         err = exc.errors()[0]
         field = ".".join(map(str, err["loc"]))
         raise UserError(err["msg"], where=f"{path}: {field}") from None
+    if spec.name != name:
+        raise UserError(
+            f"the spec's name {spec.name!r} differs from its folder {name!r}",
+            where=f"{path}: name",
+            hint=f"write name: {name}",
+        )
     return Competition(spec=spec, directory=directory)

@@ -18,6 +18,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from workbench.errors import UserError, did_you_mean
 
+NAME_PATTERN = r"^[A-Za-z0-9_-]+$"  # competition names: plain folder names, nothing outside
+MAX_SEED = 2**32 - 1
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
@@ -60,7 +63,7 @@ class PredictConfig(_Strict):
     """How test predictions and the submission are made."""
 
     test: Literal["fold_mean", "refit"] = "fold_mean"
-    threshold: float | Literal["optimize"] = 0.5
+    threshold: Annotated[float, Field(ge=0.0, le=1.0)] | Literal["optimize"] = 0.5
 
 
 def report_shorthand(value: Any) -> Any:
@@ -78,10 +81,10 @@ class ReportConfig(_Strict):
 class ExperimentConfig(_Strict):
     """One experiment: competition, features, CV, model, predictions and report."""
 
-    competition: str
+    competition: str = Field(pattern=NAME_PATTERN)
     name: str
     description: str = ""
-    seed: int = 42
+    seed: int = Field(42, ge=0, le=MAX_SEED, description="scikit-learn's seed range")
     metric: str | None = None
     features: list[str | dict[str, Any]] = Field(default_factory=list)
     cv: CVConfig = Field(default_factory=CVConfig)
@@ -95,10 +98,18 @@ class ExperimentConfig(_Strict):
 
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file safely (no object construction), with the line of a syntax error."""
+    if path.is_dir():
+        raise UserError("is a directory, not a YAML file", where=str(path))
     if not path.is_file():
         raise UserError("file not found", where=str(path), hint="check the path")
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start})",
+            where=str(path),
+            hint="save the file as UTF-8",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -158,8 +169,13 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             )
         try:
             value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or "not valid YAML"
+            raise UserError(
+                f"the value of --set {key.strip()} is not valid YAML: {problem}",
+                where="--set",
+                hint="quote the whole option, e.g. --set 'features[0]={step: drop, columns: [x]}'",
+            ) from None
         path = _override_path(key.strip())
         if path == ["report"]:  # --set report=false merges, keeping the other report keys
             data = deep_merge(data, {"report": report_shorthand(value)})
@@ -227,7 +243,7 @@ _BRANCH_TYPES = {"str", "int", "float", "bool", "list", "dict", "none"}
 def _field_path(loc: tuple[Any, ...]) -> list[str]:
     """The user's field path of an error location, without pydantic's union-branch labels."""
     parts = [f"[{p}]" if isinstance(p, int) else str(p) for p in loc]
-    parts = [p for p in parts if not p.startswith("function-")]
+    parts = [p for p in parts if not p.startswith(("function-", "constrained-"))]
     return [p for p in parts if p not in _BRANCH_TYPES and not ("[" in p and not p.startswith("["))]
 
 

@@ -29,13 +29,31 @@ class Frames:
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV or Parquet file with one clear error for unreadable input."""
+    if path.is_dir():
+        raise UserError("is a directory, not a data file", where=str(path))
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    compressed = {b"\x1f\x8b": "gzip", b"PK\x03\x04": "zip", b"BZh": "bzip2"}
+    kind = next((name for sig, name in compressed.items() if magic.startswith(sig)), None)
+    if kind and path.suffix in (".csv", ".txt"):
+        raise UserError(
+            f"the file is {kind}-compressed, not plain CSV",
+            where=str(path),
+            hint=f"decompress it (Kaggle's downloads are zipped), or name it {path.name}.{kind}",
+        )
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
         return pd.read_csv(path)
     except pd.errors.EmptyDataError:
         raise UserError("the file is empty", where=str(path)) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start})",
+            where=str(path),
+            hint="save it as UTF-8",
+        ) from None
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
         raise UserError(f"cannot read the file: {exc}", where=str(path)) from None
 
 
@@ -45,7 +63,7 @@ def load_frames(competition: Competition) -> Frames:
     files = {}
     for kind in ("train", "test", "sample_submission"):
         path = competition.file(kind)
-        if not path.is_file():
+        if not path.exists():
             raise UserError(
                 f"data file missing: {path}",
                 where=f"competition {spec.name}",
@@ -71,12 +89,20 @@ def load_frames(competition: Competition) -> Frames:
                 where=str(files[kind]),
                 hint=f"the competition spec names it; columns are {list(frame.columns)[:12]}",
             )
+    for frame, kind in ((train, "train"), (test, "test"), (sample, "sample_submission")):
+        if frame.empty:
+            raise UserError(
+                "the file has a header but no rows",
+                where=str(files[kind]),
+                hint="download the competition's files again",
+            )
     for frame, kind in ((train, "train"), (test, "test")):
         if frame[spec.id_column].duplicated().any():
             dup = frame.loc[frame[spec.id_column].duplicated(), spec.id_column].iloc[0]
             raise UserError(
-                f"duplicate id {dup!r} in column {spec.id_column!r}", where=str(files[kind])
+                f"duplicate id {_shown(dup)} in column {spec.id_column!r}", where=str(files[kind])
             )
+    _check_sample_ids(sample[spec.id_column], test[spec.id_column], files["sample_submission"])
     if train[spec.target].isna().any():
         n = int(train[spec.target].isna().sum())
         raise UserError(
@@ -97,6 +123,36 @@ def load_frames(competition: Competition) -> Frames:
         raise UserError(f"target {spec.target!r} has a single class", where=str(files["train"]))
     test = test[[c for c in train.columns if c != spec.target]]
     return Frames(train=train, test=test, sample_submission=sample, files=files)
+
+
+def _shown(value: object) -> str:
+    """A data value as a user wrote it: ``1`` or ``'abc'``, never ``np.int64(1)``."""
+    value = value.item() if hasattr(value, "item") else value
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _check_sample_ids(sample_ids: pd.Series, test_ids: pd.Series, path: Path) -> None:
+    """The sample submission must list exactly the test ids (any order): checked before any
+    fold, since the submission is built in the sample's order."""
+    sample_set, test_set = set(sample_ids.tolist()), set(test_ids.tolist())
+    if len(sample_ids) == len(test_ids) and sample_set == test_set:
+        return
+    missing = sorted(test_set - sample_set, key=str)[:3]
+    extra = sorted(sample_set - test_set, key=str)[:3]
+    detail = "; ".join(
+        part
+        for part in (
+            f"test ids missing from it: {', '.join(map(_shown, missing))}" if missing else "",
+            f"ids not in the test file: {', '.join(map(_shown, extra))}" if extra else "",
+            "duplicate ids" if sample_ids.duplicated().any() else "",
+        )
+        if part
+    )
+    raise UserError(
+        f"the sample submission's ids differ from the test file's ({detail})",
+        where=str(path),
+        hint="check that the sample submission and the test file come from the same download",
+    )
 
 
 def fingerprint(files: dict[str, Path]) -> dict[str, dict[str, object]]:

@@ -21,7 +21,7 @@ import pandas as pd
 from workbench import cv as cv_module
 from workbench import metrics as metrics_module
 from workbench import models
-from workbench.config import ExperimentConfig
+from workbench.config import MAX_SEED, ExperimentConfig
 from workbench.errors import UserError
 from workbench.explain import FoldExplanation, explain_fold
 from workbench.prepare import FeatureSpec, Prepared, Problem
@@ -78,6 +78,12 @@ class CVResult:
 
     def scores(self, attr: str) -> np.ndarray:
         return np.array([getattr(r, attr) for r in self.fold_records], dtype=float)
+
+
+def fold_seed(seed: int, number: int) -> int:
+    """The seed of the ``number``-th fold's model: distinct per fold, within every library's
+    seed range (``[0, MAX_SEED]``)."""
+    return (seed + number) % (MAX_SEED + 1)
 
 
 def prepare_fold(features: FeatureSpec, problem: Problem, fold: cv_module.Fold) -> FoldData:
@@ -163,6 +169,8 @@ def fit_fold(
         n_threads=n_threads,
         n_classes=problem.n_classes,
     )
+    if not model.accepts_missing:
+        _refuse_missing(data, spec.kind)
     y_fit = transform.forward(data.y_train)
     start = time.perf_counter()
     best_iteration = None
@@ -175,11 +183,13 @@ def fit_fold(
             fit_X, eval_X, fit_y, eval_y = _inner_split(
                 data.X_train, y_fit, stopping.inner_fraction, problem.task, seed
             )
-        best_iteration = model.fit(
-            fit_X, fit_y, eval_X=eval_X, eval_y=eval_y, early_stopping_rounds=stopping.rounds
-        )
+        with models.rejected_parameters(spec.kind, spec.params):
+            best_iteration = model.fit(
+                fit_X, fit_y, eval_X=eval_X, eval_y=eval_y, early_stopping_rounds=stopping.rounds
+            )
     else:
-        model.fit(data.X_train, y_fit)
+        with models.rejected_parameters(spec.kind, spec.params):
+            model.fit(data.X_train, y_fit)
     fit_seconds = time.perf_counter() - start
 
     def predict(X: pd.DataFrame) -> np.ndarray:
@@ -216,6 +226,49 @@ def fit_fold(
         fit_seconds=fit_seconds,
         explanation=explanation,
     )
+
+
+def _refuse_missing(data: FoldData, kind: str) -> None:
+    """A model that cannot take NaN gets none: name the columns and the step that fixes it."""
+    for rows, frame in (
+        ("training", data.X_train),
+        ("validation", data.X_valid),
+        ("test", data.X_test),
+    ):
+        missing = frame.columns[frame.isna().to_numpy().any(axis=0)].tolist()
+        if missing:
+            shown = ", ".join(map(str, missing[:6])) + (", ..." if len(missing) > 6 else "")
+            raise UserError(
+                f"model kind {kind!r} cannot take missing values, and after the feature steps "
+                f"the {rows} rows have some in: {shown}",
+                where="features",
+                hint=(
+                    f"add an impute step, e.g. {{step: impute, columns: {missing[:3]}, "
+                    "strategy: median}, or use a model that handles them (lightgbm, xgboost, "
+                    "hist_gb)"
+                ),
+            )
+
+
+def _refuse_non_positive(problem: Problem, fold: cv_module.Fold, fit: FoldFit, number: int) -> None:
+    """A log metric cannot score a prediction <= 0, and Kaggle refuses such a submission: say
+    so at the first fold that makes one, naming the rows, instead of after the whole CV."""
+    for rows, ids, pred in (
+        ("validation", problem.X.index[fold.valid], fit.valid_pred),
+        ("test", problem.X_test.index, fit.test_pred),
+    ):
+        bad = np.flatnonzero(np.asarray(pred) <= 0)
+        if len(bad):
+            shown = ", ".join(str(i) for i in ids[bad[:5]]) + (", ..." if len(bad) > 5 else "")
+            raise UserError(
+                f"fold {number + 1} predicted {len(bad)} value(s) <= 0 for its {rows} rows "
+                f"(ids {shown}), but the metric {problem.metric.name!r} takes their log",
+                where="model.target_transform",
+                hint=(
+                    "set model.target_transform: log1p (the model then fits log values and "
+                    "always predicts positive ones), or use a model that cannot go below zero"
+                ),
+            )
 
 
 def _training_sample(n: int, seed: int) -> np.ndarray:
@@ -303,10 +356,12 @@ def run_cv(
             config,
             problem,
             data,
-            seed=config.seed + number,
+            seed=fold_seed(config.seed, number),
             n_threads=n_threads,
             with_explanation=config.report.enabled,
         )
+        if problem.metric.log_space:
+            _refuse_non_positive(problem, fold, fit, number)
         oof[fold.repeat, fold.valid] = fit.valid_pred
         test_sum = fit.test_pred if test_sum is None else test_sum + fit.test_pred
         record = FoldRecord(
@@ -423,7 +478,7 @@ def compute_learning_curve(
     rows = []
     try:
         for number, fold in enumerate(f for f in folds if f.repeat == 0):
-            rng = np.random.default_rng(config.seed + number)
+            rng = np.random.default_rng(fold_seed(config.seed, number))
             order = rng.permutation(fold.train)
             for fraction in LEARNING_CURVE_FRACTIONS:
                 size = max(round(fraction * len(order)), 2 * max(2, problem.n_classes))
@@ -437,7 +492,7 @@ def compute_learning_curve(
                     continue
                 data = prepare(prepared.features, problem, subset)
                 fit = fit_fold(
-                    config, problem, data, seed=config.seed + number, n_threads=n_threads
+                    config, problem, data, seed=fold_seed(config.seed, number), n_threads=n_threads
                 )
                 rows.append(
                     {

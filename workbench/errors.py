@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import traceback
 from collections.abc import Iterable
+from pathlib import Path
 
 
 class UserError(Exception):
@@ -43,3 +45,25 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
         return None
     shown = ", ".join(choices[:25]) + (", ..." if len(choices) > 25 else "")
     return f"valid choices: {shown}"
+
+
+def user_code_error(exc: BaseException, where: str) -> UserError | None:
+    """A :class:`UserError` for an exception raised in a competition's own ``features.py``,
+    with the traceback trimmed to that file's lines; None if the exception came from elsewhere.
+    """
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if Path(frame.filename).name == "features.py"
+        and Path(frame.filename).parent.parent.name == "competitions"
+    ]
+    if not frames:
+        return None
+    lines = [
+        f"{f.filename}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}" for f in frames
+    ]
+    return UserError(
+        f"your feature code raised {type(exc).__name__}: {exc}",
+        where=where,
+        hint="\n    ".join(["fix it at:", *lines]),
+    )

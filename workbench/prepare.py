@@ -111,6 +111,7 @@ class Prepared:
         problem = make_problem(
             config, self.competition, self.frames, data_digest=self.problem.data_digest
         )
+        check_model(config, problem)
         return dataclasses.replace(self, config=config, problem=problem, features=features)
 
 
@@ -180,13 +181,25 @@ def prepare(
     frames = load_frames(competition)
     prints = fingerprint(frames.files)
     digest = hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()
+    problem = make_problem(config, competition, frames, data_digest=digest)
+    check_model(config, problem)
     return Prepared(
         config=config,
         config_path=config_path,
         project=project,
         competition=competition,
         frames=frames,
-        problem=make_problem(config, competition, frames, data_digest=digest),
+        problem=problem,
         features=features,
         fingerprint=prints,
+    )
+
+
+def check_model(config: ExperimentConfig, problem: Problem) -> None:
+    """Parameter values the model's library rejects fail here, before the first fold."""
+    models.check_values(
+        config.model.kind,
+        task=problem.task,
+        params=config.model.params,
+        n_classes=problem.n_classes,
     )

@@ -6,6 +6,7 @@ column, NaN. Every submission is checked before it is written (atomically).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ from workbench import io
 from workbench.competition import CompetitionSpec
 from workbench.errors import UserError
 from workbench.metrics import get_metric
+
+log = logging.getLogger("workbench")
 
 
 def build_submission(
@@ -52,6 +55,14 @@ def build_submission(
     frame.insert(0, spec.id_column, test_ids.to_numpy())
     frame = frame.set_index(spec.id_column).reindex(sample[spec.id_column]).reset_index()
     for column in value_columns:
+        if kind == "value" and pd.api.types.is_integer_dtype(sample[column]):
+            # Truncating predicted values to integers would change them (0.501 -> 0).
+            log.warning(
+                "the sample submission's %r holds integers; the predicted values are written "
+                "as decimals (Kaggle reads both)",
+                column,
+            )
+            continue
         frame[column] = _cast_like(frame[column], sample[column])
     return frame[list(sample.columns)]
 
@@ -95,7 +106,12 @@ def validate_submission(
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         if numeric and not np.isfinite(values.to_numpy(dtype=float)).all():
             raise UserError(f"infinite values in {column!r}", where=where)
-        if pd.api.types.is_integer_dtype(template) and not pd.api.types.is_integer_dtype(values):
+        label = spec.submission.prediction != "value"
+        if (
+            label
+            and pd.api.types.is_integer_dtype(template)
+            and not pd.api.types.is_integer_dtype(values)
+        ):
             raise UserError(
                 f"{column!r} must be integer like the sample's, got {values.dtype}",
                 where=where,

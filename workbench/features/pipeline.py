@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
-from workbench.errors import UserError
+from workbench.errors import UserError, user_code_error
 from workbench.features.base import RowFilter, StepConfigError
 
 
@@ -70,6 +70,10 @@ class _step_context:
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc is not None and isinstance(exc, StepConfigError):
             raise UserError(exc.message, where=f"features: {self.name}", hint=exc.hint) from exc
+        if isinstance(exc, Exception) and not isinstance(exc, UserError):
+            error = user_code_error(exc, where=f"features: {self.name}")
+            if error is not None:
+                raise error from exc
         return False
 
 

@@ -15,7 +15,7 @@ import types
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import UserError, did_you_mean
+from workbench.errors import UserError, did_you_mean, user_code_error
 from workbench.features.base import FunctionStep
 from workbench.features.pipeline import FeaturePipeline
 
@@ -62,7 +62,12 @@ def load_competition_features(competition: str, competition_dir: Path) -> dict[s
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            del sys.modules[module_name]
+            error = user_code_error(exc, where=str(path))
+            raise (error or UserError(f"cannot import it: {exc}", where=str(path))) from exc
     found: dict[str, Any] = {}
     for obj in vars(module).values():
         step_name = getattr(obj, "__workbench_feature__", None)
@@ -135,8 +140,16 @@ def build_pipeline(
     seed: int,
     where: str = "features",
 ) -> FeaturePipeline:
-    """A :class:`FeaturePipeline` from a config's ``features:`` list."""
-    competition_features = load_competition_features(competition, competition_dir)
+    """A :class:`FeaturePipeline` from a config's ``features:`` list.
+
+    The competition's ``features.py`` is imported only when a step names one of its steps
+    (``<competition>.<step>``): a config that uses none runs none of its code.
+    """
+    names = [spec if isinstance(spec, str) else spec.get("step") for spec in specs]
+    uses_own = any(isinstance(n, str) and n.startswith(f"{competition}.") for n in names)
+    competition_features = (
+        load_competition_features(competition, competition_dir) if uses_own else {}
+    )
     steps = []
     for index, spec in enumerate(specs):
         label = spec if isinstance(spec, str) else spec.get("step", "?")

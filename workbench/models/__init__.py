@@ -14,12 +14,15 @@ from workbench.models.kinds import (
     supports_early_stopping,
 )
 from workbench.models.model import Model
+from workbench.models.values import check_values, rejected_parameters
 
 __all__ = [
     "Model",
     "build_model",
+    "check_values",
     "default_params",
     "model_kinds",
+    "rejected_parameters",
     "resolve_params",
     "supports_early_stopping",
 ]

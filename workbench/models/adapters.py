@@ -71,6 +71,12 @@ class Adapter:
         """The fitted model's own importance per column, or None if it has none."""
         return None
 
+    def accepts_missing(self, estimator: Any) -> bool:
+        """Whether the estimator takes NaN in its input (scikit-learn's ``allow_nan`` tag)."""
+        from sklearn.utils import get_tags
+
+        return bool(get_tags(estimator).input_tags.allow_nan)
+
     def importance_kind(self, estimator: Any) -> str:
         """What :meth:`importance` measures, as a caption word ("none" without one)."""
         return "none"

@@ -73,6 +73,11 @@ class Model:
             out = full
         return out[:, 1] if self.task == "binary" else out
 
+    @property
+    def accepts_missing(self) -> bool:
+        """Whether the estimator takes NaN in its input (scikit-learn's ``allow_nan`` tag)."""
+        return self.adapter.accepts_missing(self.estimator)
+
     def importance(self) -> np.ndarray | None:
         """The fitted model's own importance per fitted column; None if it has none."""
         return self.adapter.importance(self.estimator)

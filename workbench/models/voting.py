@@ -152,5 +152,8 @@ class VotingAdapter(Adapter):
             weight_sum += weight
         return None if total is None else total / weight_sum
 
+    def accepts_missing(self, estimator: Blend) -> bool:
+        return all(member.accepts_missing for member in estimator.members)
+
     def importance_kind(self, estimator: Blend) -> str:
         return "weighted blend of members"
