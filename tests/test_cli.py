@@ -133,3 +133,74 @@ def test_console_script_is_installed():
     proc = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0
     assert proc.stdout.startswith("workbench ")
+
+
+def test_clean_says_when_there_is_nothing_to_clean(project, capsys):
+    assert main(["clean"]) == 0
+    assert capsys.readouterr().out.strip() == "nothing to clean"
+    assert main(["clean", "synth_binari"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown competition 'synth_binari'" in err and "did you mean 'synth_binary'" in err
+
+
+def test_a_run_whose_submission_cannot_be_published_is_kept_and_clean_publishes_it(
+    project, capsys, monkeypatch
+):
+    import workbench.io
+
+    def no_space(source, path):
+        raise OSError(28, "No space left on device")
+
+    path = write_config(project, "nospace", LOGISTIC_BINARY)
+    with monkeypatch.context() as patch:
+        patch.setattr(workbench.io, "link_or_copy", no_space)
+        assert main(["run", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "the run is complete" in err and "could not be published" in err
+    assert "No space left on device" in err and "workbench clean" in err
+    (run_dir,) = (project / "runs" / "synth_binary").iterdir()
+    published = project / "submissions" / "synth_binary" / f"{run_dir.name}.csv"
+    assert (run_dir / "metrics.json").is_file() and not published.exists()
+
+    assert main(["clean"]) == 0
+    out = capsys.readouterr().out
+    assert f"published submissions/synth_binary/{run_dir.name}.csv" in out
+    assert published.read_bytes() == (run_dir / "submission.csv").read_bytes()
+
+
+def test_the_next_run_publishes_a_missing_submission(project, capsys):
+    path = write_config(project, "first", LOGISTIC_BINARY)
+    assert main(["run", str(path), "--quiet"]) == 0
+    run_id = capsys.readouterr().out.strip()
+    published = project / "submissions" / "synth_binary" / f"{run_id}.csv"
+    published.unlink()  # as if killed between the rename and the publication
+    assert main(["run", str(path), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert f"note: published the missing submission of its complete run: {published}" in err
+    assert published.is_file()
+
+
+def test_an_interrupted_run_that_cannot_be_removed_says_so(project, capsys, monkeypatch):
+    import workbench.experiment
+    import workbench.rundir
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    path = write_config(project, "stuck", LOGISTIC_BINARY)
+    with monkeypatch.context() as patch:
+        patch.setattr(workbench.experiment, "write_predictions", interrupted)
+        patch.setattr(workbench.rundir.shutil, "rmtree", lambda *args, **kwargs: None)
+        assert main(["run", str(path), "--quiet"]) == 130
+    captured = capsys.readouterr()
+    (partial,) = (project / "runs" / "synth_binary").iterdir()
+    assert partial.name.startswith(".") and partial.name.endswith(".partial")
+    assert f"interrupted by SIGINT: the unfinished run {partial} could not be removed" in (
+        captured.err
+    )
+    assert "workbench clean" in captured.err and captured.out == ""
+    assert not list((project / "submissions").rglob("*.csv"))
+
+    assert main(["clean", "synth_binary"]) == 0
+    assert "removed 1 leftover of killed runs" in capsys.readouterr().out
+    assert not partial.exists()

@@ -30,7 +30,7 @@ def test_frames_load_and_test_columns_follow_train(project):
         (lambda f: f.drop(columns=["label"]), "column 'label' not found"),
         (lambda f: f.drop(columns=["Id"]), "column 'Id' not found"),
         (lambda f: f.assign(Id=1), "duplicate id"),
-        (lambda f: f.assign(label=f["label"].where(f.index > 3)), "missing in 4 rows"),
+        (lambda f: f.assign(label=f["label"].where(f.index > 3)), "missing in 4 row"),
         (lambda f: f.assign(label=1), "single class"),
     ],
 )

@@ -2,4 +2,5 @@
 
 from workbench.cli import entry
 
-entry()
+if __name__ == "__main__":  # not when a worker process started with spawn imports it
+    entry()

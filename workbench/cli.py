@@ -1,18 +1,23 @@
 """Command line: ``python -m workbench <command>`` (also the ``workbench`` script).
 
 Heavy libraries are imported inside the commands, so ``--help`` stays fast. A
-:class:`~workbench.errors.UserError` becomes one message on stderr and exit code 2.
+:class:`~workbench.errors.UserError` becomes one message on stderr and exit code 2. SIGINT,
+SIGTERM and SIGHUP become one message and exit code 128 + the signal number, and say what was
+kept (:mod:`workbench.interrupts`); once a run is committed, a signal no longer changes its
+outcome (exit 0, and the message says the run is complete).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from workbench import __version__
+from workbench import __version__, interrupts
 from workbench.errors import UserError
 
 
@@ -42,25 +47,132 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="(re)build the HTML report of an existing run")
     report.add_argument("run", help="run id or path to a run directory")
     report.set_defaults(handler=cmd_report)
+
+    clean = commands.add_parser(
+        "clean",
+        help="remove what killed runs left behind (.partial folders); runs in progress are kept",
+    )
+    clean.add_argument(
+        "competition", nargs="?", help="only this competition's runs (default: every one)"
+    )
+    clean.set_defaults(handler=cmd_clean)
+
+    tune = commands.add_parser(
+        "tune",
+        help="search the config's tune.space with Optuna (resumable), then run the better of the "
+        "tuned and untuned parameters",
+    )
+    tune.add_argument("config", type=Path, help="experiment config (YAML) with a tune: section")
+    tune.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value before tuning (repeatable)",
+    )
+    tune.add_argument("--trials", type=_positive(int), help="finished trials the study should have")
+    tune.add_argument("--timeout", type=_positive(float), help="seconds for the study")
+    tune.add_argument(
+        "--jobs", type=_positive(int), default=1, help="worker processes on the study (≤ cores)"
+    )
+    tune.add_argument(
+        "--storage",
+        metavar="URL",
+        help="an Optuna RDB storage shared by several machines, e.g. postgresql://user:pw@host/db "
+        "(default: runs/<competition>/optuna-journal.log)",
+    )
+    tune.add_argument("--study", help="study name (default: the config's name)")
+    tune.add_argument("--quiet", action="store_true", help="print only the final run id")
+    tune.set_defaults(handler=cmd_tune)
     return parser
+
+
+def _positive(kind: type) -> Any:
+    """An argparse type: a number > 0 (argparse reports anything else, exit 2)."""
+
+    def parse(text: str) -> Any:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def entry() -> NoReturn:
     """The ``workbench`` script and ``python -m workbench``: run :func:`main`, then exit."""
-    sys.exit(main())
+    interrupts.install_for_process()
+    try:
+        code = main()
+    except KeyboardInterrupt as exc:  # landed as main returned: its outcome was decided
+        code = interrupts.exit_code(interrupts.signal_of(exc))
+    # The outcome is decided: a signal during the interpreter's exit must not turn it into a
+    # death by signal (Python resets its handlers to the default early in finalisation).
+    interrupts.ignore()
+    if interrupts.signalled():
+        # An interrupted process should be gone at once: the interpreter's exit-time garbage
+        # collections over the loaded libraries take ~1 s; frozen objects are skipped.
+        gc.freeze()
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return args.handler(args)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted: nothing was written for this run", file=sys.stderr)
-        return 130
+    from workbench import rundir
+
+    committed, leftovers = len(rundir.committed_runs()), len(rundir.leftover_runs())
+    with interrupts.handling(settle_on_commit=args.command in ("run", "tune")):
+        try:
+            return args.handler(args)
+        except UserError as exc:
+            say(f"error: {exc}")
+            return exc.exit_code
+        except KeyboardInterrupt as exc:  # a second signal now is only noted (interrupts.GRACE)
+            return interrupted(
+                args.command,
+                exc,
+                rundir.committed_runs()[committed:],
+                rundir.leftover_runs()[leftovers:],
+            )
+
+
+def say(text: str) -> None:
+    """One line on stderr; a terminal that is gone (SIGHUP) does not turn it into an error."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=sys.stderr, flush=True)
+
+
+def interrupted(
+    command: str, exc: BaseException, committed: list[Any], leftovers: list[Path]
+) -> int:
+    """Say what an interrupt left (the truth about the run), and return the exit code."""
+    signum = interrupts.signal_of(exc)
+    name = interrupts.signal_name(signum)
+    if committed:  # committed before the interrupt (normally settled by then): it stands
+        run = committed[-1]
+        say(f"interrupted by {name} after the run was complete: {run.final_path} is kept")
+        print(run.run_id)
+        return 0
+    if command == "run" and leftovers:
+        say(
+            f"interrupted by {name}: the unfinished run {leftovers[-1]} could not be removed; "
+            "`workbench clean` removes it"
+        )
+    elif command == "run":
+        say(f"interrupted by {name}: nothing was written for this run")
+    elif command == "tune":
+        say(
+            f"interrupted by {name}: every finished trial is kept in the study; "
+            "run the same command to continue"
+        )
+    elif command == "clean":
+        say(f"interrupted by {name}: run `workbench clean` again to finish")
+    else:
+        say(f"interrupted by {name}")
+    return interrupts.exit_code(signum)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -71,21 +183,110 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     console = Console(stderr=True, quiet=args.quiet, highlight=False)
     printer = FoldPrinter(console)
+    warn_about_leftovers()
     result = run_experiment(args.config, args.overrides, on_fold=printer)
+    # The run is committed: from here on a signal is only noted (interrupts.settle).
     print_summary(console, result.record, result.run_dir, result.report, result.submission)
+    late = interrupts.received()
+    if late:
+        say(
+            f"interrupted by {interrupts.signal_name(late[0])} after the run was complete: "
+            f"{result.run_dir} and {result.submission} are kept"
+        )
     print(result.run_id)
     return 0
 
 
+def warn_about_leftovers() -> None:
+    """Before a run: count what killed runs left (and publish the missing submissions of
+    complete runs, which is always safe)."""
+    from workbench.competition import Project
+    from workbench.runs import competitions_with_runs, tidy
+
+    try:
+        project = Project.find()
+        found = tidy(project, competitions_with_runs(project), remove=False)
+    except OSError:
+        return  # unreadable runs/: the run itself says so
+    for path in found.restored:
+        say(f"note: published the missing submission of its complete run: {path}")
+    if found.dead:
+        competitions = sorted({path.parent.name for path in found.dead})
+        command = "workbench clean" + (f" {competitions[0]}" if len(competitions) == 1 else "")
+        n = len(found.dead)
+        say(
+            f"warning: {n} unfinished run folder{'s' if n > 1 else ''} left by killed runs "
+            f"under {project.root / 'runs'} (.<run_id>.partial); remove them with: {command}"
+        )
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from workbench.competition import Project
-    from workbench.report import build_report
     from workbench.runs import find_run
 
-    run_dir = find_run(args.run, Project.find())
+    run_dir = find_run(args.run, Project.find())  # a complete run, before the heavy imports
+    from workbench.report import build_report
+
     print(build_report(run_dir))
     return 0
 
 
+def cmd_clean(args: argparse.Namespace) -> int:
+    from workbench.competition import Project
+    from workbench.runs import check_competition, competitions_with_runs, tidy
+
+    project = Project.find()
+    if args.competition:
+        check_competition(project, args.competition)
+        competitions = [args.competition]
+    else:
+        competitions = competitions_with_runs(project)
+    found = tidy(project, competitions, remove=True)
+
+    def shown(path: Path) -> str:
+        return (
+            str(path.relative_to(project.root)) if path.is_relative_to(project.root) else str(path)
+        )
+
+    for path in found.dead:
+        print(f"removed {shown(path)} (left by a killed run)")
+    for path in found.restored:
+        print(f"published {shown(path)} (the missing submission of its complete run)")
+    for path in found.live:
+        print(f"kept {shown(path)}: its run is still in progress")
+    for path, why in found.failed:
+        say(f"error: could not clean {shown(path)}: {why}")
+    if not (found.dead or found.restored or found.live or found.failed):
+        print("nothing to clean")
+    else:
+        n, m = len(found.dead), len(found.restored)
+        print(
+            f"removed {n} leftover{'s' if n != 1 else ''} of killed runs, "
+            f"published {m} missing submission{'s' if m != 1 else ''}"
+        )
+    return 1 if found.failed else 0
+
+
 if __name__ == "__main__":  # pragma: no cover
     entry()
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from workbench.progress import print_summary
+    from workbench.tune import TuneOptions, tune
+
+    console = Console(stderr=True, quiet=args.quiet, highlight=False)
+    options = TuneOptions(
+        trials=args.trials,
+        timeout=args.timeout,
+        jobs=args.jobs,
+        storage=args.storage,
+        study=args.study,
+    )
+    result = tune(args.config, args.overrides, options, write=None if args.quiet else say)
+    run = result.run
+    print_summary(console, run.record, run.run_dir, run.report, run.submission)
+    print(run.run_id)
+    return 0

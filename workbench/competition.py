@@ -10,11 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from workbench.config import NAME_PATTERN, read_yaml
+from workbench.config import FILE_PATTERN, NAME_PATTERN, read_yaml, schema_error
 from workbench.errors import UserError, did_you_mean
 from workbench.tasks import Task
-
-FILE_PATTERN = r"^[^./\\][^/\\]*$"  # a file name, not a path: the data stays in data/
 
 
 class _Strict(BaseModel):
@@ -77,7 +75,18 @@ class Project:
         fold, not after the whole CV."""
         import tempfile
 
-        for folder in (self.runs_dir(competition), self.submissions_dir(competition)):
+        folders = (self.runs_dir(competition), self.submissions_dir(competition))
+        for folder in folders:  # both checked before either is made
+            blocker = next(
+                (p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None
+            )
+            if blocker is not None:
+                raise UserError(
+                    f"cannot write here: {blocker} is a file, not a folder",
+                    where=str(folder),
+                    hint="move that file away, so the workbench can make the folder there",
+                )
+        for folder in folders:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 with tempfile.TemporaryFile(dir=folder, prefix=".write-check-"):
@@ -146,9 +155,7 @@ def load_competition(name: str, project: Project) -> Competition:
     try:
         spec = CompetitionSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(map(str, err["loc"]))
-        raise UserError(err["msg"], where=f"{path}: {field}") from None
+        raise schema_error(exc, str(path), CompetitionSpec) from None
     if spec.name != name:
         raise UserError(
             f"the spec's name {spec.name!r} differs from its folder {name!r}",

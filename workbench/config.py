@@ -14,12 +14,28 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from workbench.errors import UserError, did_you_mean
 
 NAME_PATTERN = r"^[A-Za-z0-9_-]+$"  # competition names: plain folder names, nothing outside
+FILE_PATTERN = r"^[^./\\][^/\\]*$"  # a file name, not a path: the data stays in data/
 MAX_SEED = 2**32 - 1
+
+# What a value that fails a pattern must be, in words (a regex is no message for a user).
+PATTERN_MEANINGS = {
+    NAME_PATTERN: "must be a plain name: letters, digits, '_' and '-' (a folder under "
+    "competitions/, nothing outside it)",
+    FILE_PATTERN: "must be a plain file name inside the competition's data/ folder "
+    "(no folders, no '..', no leading '.' or '/')",
+}
 
 
 class _Strict(BaseModel):
@@ -78,6 +94,60 @@ class ReportConfig(_Strict):
     learning_curve: bool = False
 
 
+class Distribution(_Strict):
+    """One tuned value's range: exactly one of ``int``, ``float`` (``[low, high]``, ``log``
+    for a log scale) or ``categorical`` (the choices)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    int_range: tuple[int, int] | None = Field(None, alias="int")
+    float_range: tuple[float, float] | None = Field(None, alias="float")
+    categorical: list[Any] | None = None
+    log: bool = False
+
+    @model_validator(mode="after")
+    def _one_range(self) -> Distribution:
+        given = [
+            k for k in ("int_range", "float_range", "categorical") if getattr(self, k) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of int: [low, high], float: [low, high] or categorical: [choices]"
+            )
+        bounds = self.int_range if self.int_range is not None else self.float_range
+        if bounds is not None:
+            low, high = bounds
+            if low > high:
+                raise ValueError(f"low {low} is greater than high {high}")
+            if self.log and low <= 0:
+                raise ValueError(f"a log range needs low > 0 (got {low})")
+        elif not self.categorical:
+            raise ValueError("categorical needs at least one choice")
+        return self
+
+
+class PrunerConfig(_Strict):
+    """Stops hopeless trials: their running CV mean after each fold is compared with the
+    other trials' at the same fold."""
+
+    kind: Literal["median", "percentile", "none"] = "median"
+    startup_trials: int = Field(5, ge=0, description="trials that are never pruned")
+    warmup_folds: int = Field(1, ge=0, description="folds of each trial that are never pruned")
+    percentile: float = Field(25.0, gt=0, lt=100, description="kind: percentile only")
+
+
+class TuneConfig(_Strict):
+    """``workbench tune``: the search space (``--set`` paths; a bare name is a model
+    parameter), how many trials, and which final run to keep."""
+
+    trials: int = Field(50, ge=1)
+    timeout: float | None = Field(None, gt=0, description="seconds for the whole study")
+    space: dict[str, Distribution] = Field(default_factory=dict)
+    pruner: PrunerConfig = Field(default_factory=PrunerConfig)
+    rescore_seed: int | None = Field(None, ge=0, le=MAX_SEED)
+    keep: Literal["better", "tuned", "untuned"] = "better"
+
+
 class ExperimentConfig(_Strict):
     """One experiment: competition, features, CV, model, predictions and report."""
 
@@ -94,6 +164,7 @@ class ExperimentConfig(_Strict):
         default_factory=ReportConfig
     )
     threads: int | None = Field(None, ge=1, description="CPU threads for the model (default: all)")
+    tune: TuneConfig = Field(default_factory=TuneConfig)
 
 
 def read_yaml(path: Path) -> Any:
@@ -111,10 +182,28 @@ def read_yaml(path: Path) -> Any:
             hint="save the file as UTF-8",
         ) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UserError(f"YAML syntax error: {problem}", where=where) from None
+        raise UserError(yaml_problem(exc), where=yaml_where(exc, str(path))) from None
+
+
+def yaml_where(exc: yaml.YAMLError, where: str) -> str:
+    """``where`` with the line of a YAML error (``config.yaml:3``), when YAML knows it."""
+    mark = getattr(exc, "problem_mark", None)
+    return f"{where}:{mark.line + 1}" if mark is not None else where
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """``YAML syntax error: <problem>``, with where the construct that broke began (a
+    bracket opened two lines up is reported where YAML noticed it, not where it was left)."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    problem_mark = getattr(exc, "problem_mark", None)
+    if (
+        context
+        and context_mark is not None
+        and getattr(problem_mark, "line", -1) != (context_mark.line)
+    ):
+        problem += f" ({context} started on line {context_mark.line + 1})"
+    return f"YAML syntax error: {problem}"
 
 
 def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -176,14 +265,23 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
                 where="--set",
                 hint="quote the whole option, e.g. --set 'features[0]={step: drop, columns: [x]}'",
             ) from None
-        path = _override_path(key.strip())
-        if path == ["report"]:  # --set report=false merges, keeping the other report keys
-            data = deep_merge(data, {"report": report_shorthand(value)})
-            continue
-        node: Any = data
-        for part, following in itertools.pairwise(path):
-            node = _child(node, part, dict if isinstance(following, str) else list, key)
-        _assign(node, path[-1], value, key)
+        data = set_value(data, key.strip(), value, copy_data=False)
+    return data
+
+
+def set_value(
+    data: dict[str, Any], key: str, value: Any, *, copy_data: bool = True
+) -> dict[str, Any]:
+    """``data`` with ``value`` at the ``--set`` path ``key`` (e.g. ``features[2].strategy``);
+    tuning trials set their suggested values through the same rule."""
+    data = copy.deepcopy(data) if copy_data else data
+    path = _override_path(key)
+    if path == ["report"]:  # --set report=false merges, keeping the other report keys
+        return deep_merge(data, {"report": report_shorthand(value)})
+    node: Any = data
+    for part, following in itertools.pairwise(path):
+        node = _child(node, part, dict if isinstance(following, str) else list, key)
+    _assign(node, path[-1], value, key)
     return data
 
 
@@ -234,7 +332,7 @@ def validate(data: dict[str, Any], *, source: str) -> ExperimentConfig:
     try:
         return ExperimentConfig.model_validate(data)
     except ValidationError as exc:
-        raise _user_error(exc, source) from None
+        raise schema_error(exc, source, ExperimentConfig) from None
 
 
 _BRANCH_TYPES = {"str", "int", "float", "bool", "list", "dict", "none"}
@@ -247,47 +345,63 @@ def _field_path(loc: tuple[Any, ...]) -> list[str]:
     return [p for p in parts if p not in _BRANCH_TYPES and not ("[" in p and not p.startswith("["))]
 
 
-def _user_error(exc: ValidationError, source: str) -> UserError:
+def schema_error(exc: ValidationError, source: str, schema: type[BaseModel]) -> UserError:
+    """One :class:`UserError` for a pydantic validation error of ``schema`` read from
+    ``source``: the field's path, a did-you-mean for unknown keys, the value given."""
     errors = exc.errors()
     err = errors[0]
     loc = _field_path(err["loc"])
     field = ".".join(loc).replace(".[", "[")
     where = f"{source}: {field}" if field else source
+    given = err.get("input")
+    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
     if err["type"] == "extra_forbidden":
-        allowed = _fields_at(loc[:-1])
+        allowed = _fields_at(schema, loc[:-1])
         return UserError(
             f"unknown key {loc[-1]!r}", where=where, hint=did_you_mean(loc[-1], allowed)
         )
     if err["type"] == "missing":
-        return UserError("required key is missing", where=where, hint="add it to the config")
-    given = err.get("input")
-    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
+        return UserError(
+            "required key is missing", where=where, hint=f"add it to {Path(source).name}"
+        )
+    if err["type"] == "model_type" and not loc:
+        return UserError(f"must be a YAML mapping (key: value), got {shown}", where=where)
+    pattern = (err.get("ctx") or {}).get("pattern")
+    if err["type"] == "string_pattern_mismatch" and pattern in PATTERN_MEANINGS:
+        return UserError(f"{PATTERN_MEANINGS[pattern]} (got {shown})", where=where)
     # A value that fits none of a union's types: one message listing what would fit.
     branches = [e["msg"].split(", unable")[0] for e in errors if _field_path(e["loc"]) == loc]
     message = branches[0]
     for other in branches[1:]:
         message += " or " + other.removeprefix("Input should be ")
+    message = re.sub(r" or instance of \w+", "", message)  # a schema class means nothing here
     hint = None
     if err["type"] == "literal_error" and isinstance(given, str):
         hint = did_you_mean(given, re.findall(r"'([^']*)'", err["ctx"]["expected"]))
     return UserError(f"{message} (got {shown})", where=where, hint=hint)
 
 
-def _fields_at(loc: list[str]) -> list[str]:
+def _fields_at(schema: type[BaseModel], loc: list[str]) -> list[str]:
     """Field names of the schema model found at a location, for did-you-mean hints."""
-    model: Any = ExperimentConfig
+    model: Any = schema
+    keyed = False  # the next part is a key of a mapping field (e.g. a tune.space path)
     for part in loc:
-        field = getattr(model, "model_fields", {}).get(part)
+        if keyed:
+            keyed = False
+            continue
+        fields = getattr(model, "model_fields", {})
+        field = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
         if field is None:
             return []
         annotation = field.annotation
+        keyed = getattr(annotation, "__origin__", None) is dict
         candidates = [annotation, *getattr(annotation, "__args__", ())]
         model = next(
             (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
         )
         if model is None:
             return []
-    return list(model.model_fields)
+    return [f.alias or name for name, f in model.model_fields.items()]
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> ExperimentConfig:
@@ -300,4 +414,4 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Experim
 
 def to_dict(config: ExperimentConfig) -> dict[str, Any]:
     """The config as plain data (JSON/YAML-safe), every default explicit."""
-    return config.model_dump(mode="json")
+    return config.model_dump(mode="json", by_alias=True)

@@ -9,7 +9,7 @@ import numpy as np
 from workbench.errors import UserError, did_you_mean
 
 SCHEMES = ("auto", "kfold", "stratified_kfold", "group_kfold", "stratified_group_kfold")
-_GROUPED = ("group_kfold", "stratified_group_kfold")
+GROUPED = ("group_kfold", "stratified_group_kfold")
 _STRATIFIED = ("stratified_kfold", "stratified_group_kfold")
 
 
@@ -39,7 +39,7 @@ def resolve_scheme(scheme: str, task: str, has_groups: bool) -> str:
         )
     if scheme == "auto":
         scheme = "kfold" if task == "regression" else "stratified_kfold"
-    if scheme in _GROUPED and not has_groups:
+    if scheme in GROUPED and not has_groups:
         raise UserError(
             f"cv scheme {scheme!r} needs cv.group_column",
             where="cv.group_column",
@@ -91,7 +91,7 @@ def _check(scheme: str, n_folds: int, repeats: int, n_rows: int, groups, shuffle
             where="cv.repeats",
             hint="set cv.shuffle: true or cv.repeats: 1",
         )
-    if scheme in _GROUPED:
+    if scheme in GROUPED:
         if len(groups) != n_rows:
             raise ValueError(f"{scheme} needs one group per row ({n_rows})")
         n_groups = len(np.unique(groups))
@@ -144,7 +144,7 @@ def make_folds(
     folds = []
     for r in range(repeats):
         splitter = _splitter(scheme, n_folds, shuffle, repeat_seed(seed, r))
-        split = splitter.split(X_dummy, strata, groups if scheme in _GROUPED else None)
+        split = splitter.split(X_dummy, strata, groups if scheme in GROUPED else None)
         for k, (train, valid) in enumerate(split):
             folds.append(Fold(repeat=r, fold=k, train=np.sort(train), valid=np.sort(valid)))
     return folds

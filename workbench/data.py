@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,24 +28,47 @@ class Frames:
         return len(self.train)
 
 
+# A compressed file's first bytes, its kind, and the file name suffix that says so.
+COMPRESSED = {b"\x1f\x8b": ("gzip", ".gz"), b"PK\x03\x04": ("zip", ".zip"), b"BZh": ("bz2", ".bz2")}
+CSV_SUFFIXES = (".csv", ".txt")
+COMPRESSED_SUFFIXES = (".gz", ".gzip", ".zip", ".bz2")
+
+
 def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file with one clear error for unreadable input."""
+    """Read a CSV (plain, or compressed and named so: ``train.csv.gz``) or Parquet file, with
+    one clear error for unreadable input."""
     if path.is_dir():
         raise UserError("is a directory, not a data file", where=str(path))
+    suffix = path.suffix.lower()
+    if suffix not in (*CSV_SUFFIXES, *COMPRESSED_SUFFIXES, ".parquet"):
+        raise UserError(
+            f"cannot read a {suffix or 'suffix-less'} file",
+            where=str(path),
+            hint="the workbench reads CSV (.csv, or compressed .csv.gz / .csv.zip / .csv.bz2) "
+            "and Parquet (.parquet); convert it, and name it in competition.yaml's files",
+        )
     with open(path, "rb") as handle:
         magic = handle.read(4)
-    compressed = {b"\x1f\x8b": "gzip", b"PK\x03\x04": "zip", b"BZh": "bzip2"}
-    kind = next((name for sig, name in compressed.items() if magic.startswith(sig)), None)
-    if kind and path.suffix in (".csv", ".txt"):
+    kind, kind_suffix = next(
+        (found for sig, found in COMPRESSED.items() if magic.startswith(sig)), (None, None)
+    )
+    if kind and suffix in CSV_SUFFIXES:
         raise UserError(
             f"the file is {kind}-compressed, not plain CSV",
             where=str(path),
-            hint=f"decompress it (Kaggle's downloads are zipped), or name it {path.name}.{kind}",
+            hint=f"decompress it (Kaggle's downloads are zipped), or name it "
+            f"{path.name}{kind_suffix}",
         )
     try:
-        if path.suffix == ".parquet":
+        if suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path)
+        if suffix in COMPRESSED_SUFFIXES and not kind:
+            raise UserError(
+                f"the name says {suffix} but the file is not compressed",
+                where=str(path),
+                hint=f"name it {path.stem}",
+            )
+        return pd.read_csv(path, compression=kind)
     except pd.errors.EmptyDataError:
         raise UserError("the file is empty", where=str(path)) from None
     except UnicodeDecodeError as exc:
@@ -53,8 +77,24 @@ def read_table(path: Path) -> pd.DataFrame:
             where=str(path),
             hint="save it as UTF-8",
         ) from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        raise UserError(f"cannot read the file: {exc}", where=str(path)) from None
+    except (pd.errors.ParserError, ValueError, OSError, EOFError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise UserError(f"cannot read the file: {reason}", where=str(path)) from None
+
+
+def _check_header(frame: pd.DataFrame, path: Path) -> None:
+    """Column names must be unique (pandas quietly renames a repeated ``x`` to ``x.1``)."""
+    if path.suffix.lower() not in CSV_SUFFIXES:
+        return
+    with open(path, encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise UserError(
+            f"the header repeats column name(s) {repeated[:5]}",
+            where=str(path),
+            hint="give each column its own name",
+        )
 
 
 def load_frames(competition: Competition) -> Frames:
@@ -65,8 +105,8 @@ def load_frames(competition: Competition) -> Frames:
         path = competition.file(kind)
         if not path.exists():
             raise UserError(
-                f"data file missing: {path}",
-                where=f"competition {spec.name}",
+                f"data file missing (the {kind} file of competition {spec.name!r})",
+                where=str(path),
                 hint=(
                     f"download the competition files into {competition.data_dir}/ "
                     f"(Kaggle: kaggle competitions download -c {spec.slug}, then unzip)"
@@ -76,6 +116,8 @@ def load_frames(competition: Competition) -> Frames:
     train = read_table(files["train"])
     test = read_table(files["test"])
     sample = read_table(files["sample_submission"])
+    for frame, kind in ((train, "train"), (test, "test"), (sample, "sample_submission")):
+        _check_header(frame, files[kind])
 
     for column, frame, kind in (
         (spec.id_column, train, "train"),
@@ -96,17 +138,30 @@ def load_frames(competition: Competition) -> Frames:
                 where=str(files[kind]),
                 hint="download the competition's files again",
             )
+    for frame, kind in ((train, "train"), (test, "test"), (sample, "sample_submission")):
+        if frame[spec.id_column].isna().any():
+            n = int(frame[spec.id_column].isna().sum())
+            row = int(np.flatnonzero(frame[spec.id_column].isna().to_numpy())[0]) + 1
+            raise UserError(
+                f"the id column {spec.id_column!r} is empty in {n} row(s) (first: data row {row})",
+                where=str(files[kind]),
+                hint="every row needs its id",
+            )
     for frame, kind in ((train, "train"), (test, "test")):
         if frame[spec.id_column].duplicated().any():
             dup = frame.loc[frame[spec.id_column].duplicated(), spec.id_column].iloc[0]
             raise UserError(
-                f"duplicate id {_shown(dup)} in column {spec.id_column!r}", where=str(files[kind])
+                f"duplicate id {shown_value(dup)} in column {spec.id_column!r}",
+                where=str(files[kind]),
             )
     _check_sample_ids(sample[spec.id_column], test[spec.id_column], files["sample_submission"])
     if train[spec.target].isna().any():
         n = int(train[spec.target].isna().sum())
+        first = shown_value(train.loc[train[spec.target].isna(), spec.id_column].iloc[0])
         raise UserError(
-            f"the target {spec.target!r} is missing in {n} rows", where=str(files["train"])
+            f"the target {spec.target!r} is missing in {n} row(s) (first: id {first})",
+            where=str(files["train"]),
+            hint="every training row needs a target: drop those rows or fill them in",
         )
     missing = [c for c in train.columns if c not in test.columns and c != spec.target]
     if missing:
@@ -125,7 +180,7 @@ def load_frames(competition: Competition) -> Frames:
     return Frames(train=train, test=test, sample_submission=sample, files=files)
 
 
-def _shown(value: object) -> str:
+def shown_value(value: object) -> str:
     """A data value as a user wrote it: ``1`` or ``'abc'``, never ``np.int64(1)``."""
     value = value.item() if hasattr(value, "item") else value
     return repr(value) if isinstance(value, str) else str(value)
@@ -142,8 +197,8 @@ def _check_sample_ids(sample_ids: pd.Series, test_ids: pd.Series, path: Path) ->
     detail = "; ".join(
         part
         for part in (
-            f"test ids missing from it: {', '.join(map(_shown, missing))}" if missing else "",
-            f"ids not in the test file: {', '.join(map(_shown, extra))}" if extra else "",
+            f"test ids missing from it: {', '.join(map(shown_value, missing))}" if missing else "",
+            f"ids not in the test file: {', '.join(map(shown_value, extra))}" if extra else "",
             "duplicate ids" if sample_ids.duplicated().any() else "",
         )
         if part

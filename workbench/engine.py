@@ -10,9 +10,11 @@ sees a validation or test row.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +97,7 @@ def prepare_fold(features: FeatureSpec, problem: Problem, fold: cv_module.Fold) 
     Xt_tr, yt_tr = pipeline.fit_transform(X_tr, y_tr)
     Xt_va = pipeline.transform(problem.X.iloc[fold.valid])
     Xt_te = pipeline.transform(problem.X_test)
+    _some_columns(Xt_tr)
     Xt_tr, Xt_va, Xt_te = (_numeric_only(f) for f in (Xt_tr, Xt_va, Xt_te))
     return FoldData(
         fold=fold,
@@ -106,6 +109,22 @@ def prepare_fold(features: FeatureSpec, problem: Problem, fold: cv_module.Fold) 
         feature_names=list(map(str, Xt_tr.columns)),
         seconds=time.perf_counter() - start,
     )
+
+
+def _some_columns(frame: pd.DataFrame) -> None:
+    """A model needs at least one column (and at least one training row) to learn from."""
+    if frame.shape[1] == 0:
+        raise UserError(
+            "after the feature steps no columns are left for the model",
+            where="features",
+            hint="check the drop/keep steps (a selector such as 'all' takes every column)",
+        )
+    if frame.shape[0] == 0:
+        raise UserError(
+            "the feature steps removed every training row of the fold",
+            where="features",
+            hint="loosen the outliers step's limits",
+        )
 
 
 def _numeric_only(frame: pd.DataFrame) -> pd.DataFrame:
@@ -175,21 +194,26 @@ def fit_fold(
     start = time.perf_counter()
     best_iteration = None
     stopping = spec.early_stopping
-    if stopping is not None and models.supports_early_stopping(spec.kind):
-        if stopping.validation == "fold":
-            fit_X, fit_y = data.X_train, y_fit
-            eval_X, eval_y = data.X_valid, transform.forward(data.y_valid)
+    with _explained(data, spec.kind):
+        if stopping is not None and models.supports_early_stopping(spec.kind):
+            if stopping.validation == "fold":
+                fit_X, fit_y = data.X_train, y_fit
+                eval_X, eval_y = data.X_valid, transform.forward(data.y_valid)
+            else:
+                fit_X, eval_X, fit_y, eval_y = _inner_split(
+                    data.X_train, y_fit, stopping.inner_fraction, problem.task, seed
+                )
+            with models.rejected_parameters(spec.kind, spec.params):
+                best_iteration = model.fit(
+                    fit_X,
+                    fit_y,
+                    eval_X=eval_X,
+                    eval_y=eval_y,
+                    early_stopping_rounds=stopping.rounds,
+                )
         else:
-            fit_X, eval_X, fit_y, eval_y = _inner_split(
-                data.X_train, y_fit, stopping.inner_fraction, problem.task, seed
-            )
-        with models.rejected_parameters(spec.kind, spec.params):
-            best_iteration = model.fit(
-                fit_X, fit_y, eval_X=eval_X, eval_y=eval_y, early_stopping_rounds=stopping.rounds
-            )
-    else:
-        with models.rejected_parameters(spec.kind, spec.params):
-            model.fit(data.X_train, y_fit)
+            with models.rejected_parameters(spec.kind, spec.params):
+                model.fit(data.X_train, y_fit)
     fit_seconds = time.perf_counter() - start
 
     def predict(X: pd.DataFrame) -> np.ndarray:
@@ -226,6 +250,45 @@ def fit_fold(
         fit_seconds=fit_seconds,
         explanation=explanation,
     )
+
+
+@contextlib.contextmanager
+def _explained(data: FoldData, kind: str) -> Iterator[None]:
+    """A library failure that names no parameter is often the data's doing: a column with no
+    value at all in the fold's training rows (HistGradientBoosting cannot bin one). Say so."""
+    try:
+        yield
+    except UserError as exc:
+        if exc.where != "model.params":
+            raise
+        empty = data.X_train.columns[data.X_train.isna().to_numpy().all(axis=0)].tolist()
+        if not empty:
+            raise
+        shown = ", ".join(map(str, empty[:6])) + (", ..." if len(empty) > 6 else "")
+        raise UserError(
+            f"{exc.message}; the fold's training rows have no value at all in: {shown}",
+            where="features",
+            hint=f"drop them ({{step: drop, columns: {empty[:3]}}}) or impute them, or use a "
+            f"model that takes an all-missing column (lightgbm, xgboost)",
+        ) from None
+
+
+@contextlib.contextmanager
+def warnings_to_log() -> Iterator[None]:
+    """Library warnings during the CV (a model that did not converge, a division by zero in a
+    step) go to the run's log, once each, not to the terminal: there, a run prints its folds
+    and a failed run one message."""
+    seen: set[tuple[str, str]] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        key = (category.__name__, str(message))
+        if key not in seen:
+            seen.add(key)
+            log.warning("%s: %s", category.__name__, message)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def _refuse_missing(data: FoldData, kind: str) -> None:
@@ -332,6 +395,17 @@ def run_cv(
     ``on_fold`` sees each fold's record as soon as it is scored (tuning reports it to a pruner,
     which may stop the study's trial by raising).
     """
+    with warnings_to_log():
+        return _run_cv(prepared, prepare=prepare, n_threads=n_threads, on_fold=on_fold)
+
+
+def _run_cv(
+    prepared: Prepared,
+    *,
+    prepare: FoldPreparer | None,
+    n_threads: int | None,
+    on_fold: Callable[[FoldRecord, int], None] | None,
+) -> CVResult:
     config, problem = prepared.config, prepared.problem
     if prepare is None:
         prepare = prepare_fold
@@ -437,6 +511,7 @@ def refit_predict(prepared: Prepared, records: list[FoldRecord], *, n_threads: i
     X_train, y_train = pipeline.fit_transform(
         problem.X, pd.Series(problem.y, index=problem.X.index)
     )
+    _some_columns(X_train)
     X_train = _numeric_only(X_train)
     X_test = _numeric_only(pipeline.transform(problem.X_test))
     spec = config.model

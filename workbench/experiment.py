@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,13 @@ from workbench.record import (
     Timings,
     write_record,
 )
-from workbench.rundir import LogCapture, RunDirectory, new_run_id, write_environment
+from workbench.rundir import (
+    SUBMISSION_FILE,
+    LogCapture,
+    RunDirectory,
+    new_run_id,
+    write_environment,
+)
 from workbench.submission import build_submission, validate_submission, write_submission
 from workbench.tasks import prediction_columns
 
@@ -63,6 +70,7 @@ def run_experiment(
     try:
         with LogCapture() as captured:
             prepared = prepare(config_path, overrides, project=project)
+            prepared.project.check_writable(prepared.competition.spec.name)
             log.info("config %s", config_path)
             result = run_cv(prepared, on_fold=on_fold)
         return write_run(prepared, result, log_lines=captured.lines, started=started)
@@ -84,6 +92,7 @@ def write_run(
     *,
     log_lines: list[str] | None = None,
     started: float | None = None,
+    tuning: dict[str, Any] | None = None,
 ) -> RunResult:
     """Write the run directory and the submission of a cross-validated experiment.
 
@@ -93,8 +102,9 @@ def write_run(
     started = time.perf_counter() if started is None else started
     config, problem, project = prepared.config, prepared.problem, prepared.project
     spec, frames = prepared.competition.spec, prepared.frames
-    run = RunDirectory(project.runs_dir(spec.name), new_run_id(config.name)).create()
+    run = RunDirectory(project.runs_dir(spec.name), new_run_id(config.name))
     try:
+        run.create()
         with run.logging(log_lines or []):
             log.info("run %s", run.run_id)
             io.write_yaml(run.file("config.yaml"), to_dict(config))
@@ -104,6 +114,8 @@ def write_run(
             write_predictions(
                 run, result, problem, frames.train[spec.id_column], frames.test[spec.id_column]
             )
+            if tuning is not None:
+                io.write_json(run.file("tuning.json"), tuning)
             threshold = choose_threshold(config, problem, result)
 
             submission_path = project.submissions_dir(spec.name) / f"{run.run_id}.csv"
@@ -128,9 +140,9 @@ def write_run(
             )
             write_record(run.path, record)
             report_path = build_report(prepared, run) if config.report.enabled else None
-            write_submission(submission, submission_path)
+            write_submission(submission, run.file(SUBMISSION_FILE))
             log.info("done in %.1fs", time.perf_counter() - started)
-        run.finalize()
+        run.commit(submission=submission_path)  # then published: never without its run
     except BaseException:
         run.abandon()
         raise

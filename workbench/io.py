@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,23 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         tmp_path.unlink(missing_ok=True)
         raise
     return path
+
+
+def link_or_copy(source: str | Path, path: str | Path) -> Path:
+    """Make ``path`` a second name of the finished file ``source``: a hard link (instant, no
+    extra space), else (another filesystem, no hard links) an atomic copy. Either way ``path``
+    appears whole or not at all; an existing ``path`` is replaced."""
+    source, path = Path(source), Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, path)
+        return path
+    except FileExistsError:
+        if os.path.samefile(source, path):
+            return path
+    except OSError:
+        pass  # EXDEV, EPERM, ENOTSUP...: copy instead
+    return atomic_write(path, lambda tmp: shutil.copyfile(source, tmp))
 
 
 def _umask() -> int:

@@ -22,7 +22,7 @@ import pandas as pd
 from workbench import cv, metrics, models
 from workbench.competition import Competition, Project, load_competition
 from workbench.config import ExperimentConfig, load_config, to_dict
-from workbench.data import Frames, encode_target, fingerprint, load_frames
+from workbench.data import Frames, encode_target, fingerprint, load_frames, shown_value
 from workbench.errors import UserError
 from workbench.features.pipeline import FeaturePipeline
 from workbench.features.registry import build_pipeline
@@ -103,22 +103,31 @@ class Prepared:
     features: FeatureSpec
     fingerprint: dict[str, dict[str, Any]]
 
-    def with_config(self, config: ExperimentConfig) -> Prepared:
-        """The same data under another config (e.g. a tuning trial): resolved and checked."""
+    def with_config(self, config: ExperimentConfig, *, check_values: bool = True) -> Prepared:
+        """The same data under another config (e.g. a tuning trial): resolved and checked
+        (``check_values=False``: names only, no trial fit of the model)."""
         config = resolve(config, self.competition)
         features = FeatureSpec.from_config(config, self.competition)
         features.build()
         problem = make_problem(
             config, self.competition, self.frames, data_digest=self.problem.data_digest
         )
-        check_model(config, problem)
+        if check_values:
+            check_model(config, problem)
         return dataclasses.replace(self, config=config, problem=problem, features=features)
 
 
 def resolve(config: ExperimentConfig, competition: Competition) -> ExperimentConfig:
     """Fill in what the config left to defaults: metric, CV scheme, model parameters."""
     task = competition.spec.task
-    metric = metrics.get_metric(config.metric or competition.spec.metric, task)
+    try:
+        metric = metrics.get_metric(config.metric or competition.spec.metric, task)
+    except UserError as exc:
+        if config.metric is not None:
+            raise
+        # the competition's default metric: the mistake is in its competition.yaml
+        where = f"{competition.directory / 'competition.yaml'}: metric"
+        raise UserError(exc.message, where=where, hint=exc.hint) from None
     scheme = cv.resolve_scheme(config.cv.scheme, task, config.cv.group_column is not None)
     params = models.resolve_params(config.model.kind, task, config.model.params)
     if config.model.target_transform != "none" and task != "regression":
@@ -141,9 +150,25 @@ def make_problem(
     spec = competition.spec
     y, classes = encode_target(frames.train[spec.target], spec.task)
     if spec.task == "binary" and len(classes) != 2:
+        shown = ", ".join(shown_value(c) for c in classes[:6]) + (
+            ", ..." if len(classes) > 6 else ""
+        )
         raise UserError(
-            f"task is binary but the target has {len(classes)} classes",
+            f"task is binary but the target {spec.target!r} has {len(classes)} classes ({shown})",
             where=f"{competition.directory / 'competition.yaml'}: task",
+            hint="write task: multiclass, or fix the target column of the training file",
+        )
+    metric = metrics.get_metric(config.metric or spec.metric, spec.task)
+    if metric.log_space and spec.task == "regression" and np.any(y <= 0):
+        bad = np.flatnonzero(y <= 0)
+        ids = frames.train[spec.id_column].to_numpy()[bad[:5]]
+        shown = ", ".join(map(shown_value, ids)) + (", ..." if len(bad) > 5 else "")
+        raise UserError(
+            f"the metric {metric.name!r} takes the log of the target, but {len(bad)} training "
+            f"row(s) have a target <= 0 (ids {shown}; smallest {shown_value(y.min())})",
+            where=str(frames.files["train"]),
+            hint="use metric: rmse (with model.target_transform: log1p for a skewed target), "
+            "or fix those rows",
         )
     X = frames.train.drop(columns=[spec.target]).set_index(spec.id_column, drop=True)
     X_test = frames.test.set_index(spec.id_column, drop=True)
@@ -154,13 +179,24 @@ def make_problem(
                 f"group column {config.cv.group_column!r} not in the training data",
                 where="cv.group_column",
             )
-        groups = frames.train[config.cv.group_column].to_numpy()
+        column = frames.train[config.cv.group_column]
+        n_missing = int(column.isna().sum())
+        if n_missing and config.cv.scheme in cv.GROUPED:
+            raise UserError(
+                f"group column {config.cv.group_column!r} is missing in {n_missing} training "
+                "row(s): each row needs a group",
+                where="cv.group_column",
+                hint="fill them in (a feature step runs too late: folds come first), or choose "
+                "another column",
+            )
+        # group codes: values of any type (text, numbers, a mix of both) compare as equal or not
+        groups = pd.factorize(column)[0]
     return Problem(
         X=X,
         y=y,
         X_test=X_test,
         task=spec.task,
-        metric=metrics.get_metric(config.metric or spec.metric, spec.task),
+        metric=metric,
         classes=classes,
         groups=groups,
         data_digest=data_digest,

@@ -35,3 +35,9 @@ def model_threads(
     if n_rows is not None and n_rows < SMALL_DATA_ROWS:
         return 1
     return per_worker
+
+
+def worker_processes(requested: int) -> int:
+    """Parallel worker processes (e.g. tuning workers): at most one per core, since each
+    needs at least one thread."""
+    return max(1, min(int(requested), available_cores()))

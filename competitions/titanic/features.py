@@ -27,6 +27,12 @@ TITLE_GROUPS: dict[str, str] = {
     "Mme": "Mrs",
 }
 
+#: Every value ``title`` can give, declared (the ``onehot`` step encodes a Categorical over its
+#: declared categories, so a fold without a Rare title still has a Title_Rare column).
+TITLES: list[str] = ["Master", "Miss", "Mr", "Mrs", "Rare"]
+#: Every value of FamilySizeCat (sorted, the order a learned encoding would give).
+FAMILY_SIZE_CATEGORIES: list[str] = ["Alone", "Large", "Small"]
+
 _TITLE_PATTERN = r",\s*(?:the\s+)?([^.]+?)\s*\."
 
 
@@ -41,20 +47,25 @@ def _surnames(names: pd.Series) -> pd.Series:
 
 @feature
 def title(frame: pd.DataFrame) -> pd.DataFrame:
-    """Title from Name: Mr, Mrs, Miss, Master (Mlle/Ms→Miss, Mme→Mrs), all others Rare."""
-    frame["Title"] = _titles(frame["Name"]).astype(str).to_numpy()
+    """Title from Name: Mr, Mrs, Miss, Master (Mlle/Ms→Miss, Mme→Mrs), all others Rare.
+
+    A Categorical with the five titles declared (:data:`TITLES`), whatever rows it is given.
+    """
+    frame["Title"] = pd.Categorical(_titles(frame["Name"]).astype(str), categories=TITLES)
     return frame
 
 
 @feature
 def family_size(frame: pd.DataFrame, large: int = 5) -> pd.DataFrame:
-    """FamilySize = SibSp + Parch + 1, IsAlone, and FamilySizeCat (Alone/Small/Large)."""
+    """FamilySize = SibSp + Parch + 1, IsAlone, and FamilySizeCat (Alone/Small/Large, a
+    Categorical with the three declared)."""
     size = frame["SibSp"].fillna(0) + frame["Parch"].fillna(0) + 1
     frame["FamilySize"] = size.astype(int)
     frame["IsAlone"] = (size == 1).astype(int)
-    frame["FamilySizeCat"] = np.where(
-        size == 1, "Alone", np.where(size >= large, "Large", "Small")
-    ).astype(object)
+    frame["FamilySizeCat"] = pd.Categorical(
+        np.where(size == 1, "Alone", np.where(size >= large, "Large", "Small")),
+        categories=FAMILY_SIZE_CATEGORIES,
+    )
     return frame
 
 

@@ -1,7 +1,14 @@
+import pickle
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
+from synthetic import REPO_ROOT, require_real_data
 
+from workbench.competition import Project
+from workbench.experiment import run_experiment
 from workbench.features.base import StepConfigError
 from workbench.features.encode import FrequencyEncode, OneHot, Ordinal, TargetEncode
 
@@ -113,3 +120,93 @@ def test_target_encode_integer_regression_target_hint():
     assert "continuous" in info.value.hint
     out = TargetEncode(columns=["c"], target_type="continuous", random_state=0).fit_transform(X, y)
     assert out.columns.tolist() == ["c_te"]
+
+
+def test_onehot_encodes_a_categorical_over_its_declared_categories():
+    # a fold's training rows without the rare value still give its column (all zeros), so a
+    # later step naming it (keep: [..., Title_Rare]) works on any subset of the rows
+    titles = ["Master", "Miss", "Mr", "Mrs", "Rare"]
+    train = pd.DataFrame({"Title": pd.Categorical(["Mr", "Miss", "Mr"], categories=titles)})
+    step = OneHot(columns=["Title"]).fit(train)
+    out = step.transform(
+        pd.DataFrame({"Title": pd.Categorical(["Rare", None, "Mr"], categories=titles)})
+    )
+    assert out.columns.tolist() == [f"Title_{t}" for t in titles]
+    assert out.to_numpy().tolist() == [[0, 0, 0, 0, 1], [0, 0, 0, 0, 0], [0, 0, 1, 0, 0]]
+    assert step.get_feature_names_out().tolist() == out.columns.tolist()
+    # the output depends on the declared vocabulary, never on which rows were seen
+    other = OneHot(columns=["Title"]).fit(train.iloc[:1])
+    assert other.transform(train).equals(step.transform(train))
+
+
+def test_onehot_categories_parameter_for_plain_string_columns():
+    train = pd.DataFrame(
+        {"Sex": ["m", "f", "m"], "Port": ["S", "S", None], "Deck": ["A", "B", "A"]},
+        index=[10, 11, 12],
+    )
+    step = OneHot(categories={"Port": ["S", "C", "Q"]}).fit(train)
+    out = step.transform(train)
+    # declared and learned columns keep the order of the encoded columns
+    assert out.columns.tolist() == [
+        "Sex_f",
+        "Sex_m",
+        "Port_S",
+        "Port_C",
+        "Port_Q",
+        "Deck_A",
+        "Deck_B",
+    ]
+    assert list(out.index) == [10, 11, 12]
+    assert out["Port_S"].tolist() == [1, 1, 0] and out["Port_Q"].tolist() == [0, 0, 0]
+    unseen = step.transform(pd.DataFrame({"Sex": ["x"], "Port": ["Z"], "Deck": ["A"]}))
+    assert unseen.iloc[0].tolist() == [0, 0, 0, 0, 0, 1, 0]
+    # the parameter wins over a Categorical's own categories, and the step clones and pickles
+    categorical = train.assign(Port=pd.Categorical(train["Port"], categories=["S"]))
+    assert OneHot(categories={"Port": ["S", "C", "Q"]}).fit(categorical).encoded_names_[2:5] == [
+        "Port_S",
+        "Port_C",
+        "Port_Q",
+    ]
+    again = pickle.loads(pickle.dumps(clone(step).fit(train)))
+    assert again.transform(train).equals(out)
+
+
+def test_onehot_declared_categories_with_min_frequency_on_the_learned_columns():
+    train = pd.DataFrame({"c": ["a"] * 5 + ["r"], "d": ["x"] * 6})
+    step = OneHot(min_frequency=2, categories={"d": ["x", "y"]}).fit(train)
+    assert step.transform(train).columns.tolist() == ["c_a", "c_infrequent_sklearn", "d_x", "d_y"]
+
+
+@pytest.mark.parametrize(
+    ("categories", "match"),
+    [
+        ({"Nope": ["a"]}, "not one of the encoded columns"),
+        ({"c": []}, "non-empty list"),
+        ({"c": "abc"}, "non-empty list"),
+        ({"c": ["a", "a"]}, "repeat"),
+        (["a", "b"], "must map column names"),
+    ],
+)
+def test_onehot_categories_errors(categories, match):
+    with pytest.raises(StepConfigError, match=match):
+        OneHot(columns=["c"], categories=categories).fit(pd.DataFrame({"c": ["a", "b"]}))
+
+
+@pytest.mark.real_data
+@pytest.mark.slow
+def test_titanic_learning_curve_at_a_tenth_of_the_rows(tmp_path):
+    """configs/titanic.yaml one-hot encodes Title, then keeps Title_Rare: at a 10% subset no row
+    has the rare title, and the curve still has that point (the title is a declared vocabulary)."""
+    require_real_data("titanic")
+    for name in ("competitions", "configs"):
+        shutil.copytree(
+            REPO_ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    project = Project(tmp_path)
+    result = run_experiment(
+        tmp_path / "configs/titanic.yaml", ["report.learning_curve=true"], project=project
+    )
+    curve = pd.read_csv(result.run_dir / "learning_curve.csv")
+    assert 0.1 in set(curve["fraction"])
+    assert set(curve.loc[curve["fraction"] == 0.1, "fold"]) == set(range(5))
+    assert np.isclose(result.record.summary.valid_mean, 0.85297, atol=5e-6)

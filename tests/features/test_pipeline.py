@@ -102,5 +102,5 @@ def test_step_error_becomes_user_error():
     pipeline = _pipeline([{"step": "impute", "columns": ["Agee"]}])
     with pytest.raises(UserError) as info:
         pipeline.fit_transform(train, y)
-    assert info.value.where == "features: 0:impute"
+    assert info.value.where == "features[0]"
     assert "Age" in info.value.hint

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from report_synth import SYNTH_FEATURES
 
 from workbench.report import build_report
 
@@ -60,6 +61,16 @@ def test_report_renders_in_chromium(chromium, run_factory, tmp_path):
     assert f'data-images="{n_figures}"' in body.group(0)
     console = [line for line in result.stderr.splitlines() if "CONSOLE" in line]
     assert not console, console
+    # what was run: the Configuration section, with the config's feature steps in order
+    dom = result.stdout
+    assert re.search(r"<title>[^<]*binary-base[^<]*20261125-204512-synthetic-binary", dom)
+    assert '<section id="config">' in dom and "<h2>Configuration</h2>" in dom
+    config = dom[dom.index('<section id="config">') :]
+    config = config[: config.index("</section>")]
+    steps = re.findall(r"<tr><td>\d+</td><td>([^<]+)</td>", config)
+    assert steps[: len(SYNTH_FEATURES)] == [
+        step if isinstance(step, str) else step["step"] for step in SYNTH_FEATURES
+    ]
 
     shot = tmp_path / "report.png"
     result = _run(
@@ -75,3 +86,28 @@ def test_report_renders_in_chromium(chromium, run_factory, tmp_path):
     keep = os.environ.get("WORKBENCH_REPORT_SCREENSHOT")
     if keep:
         shutil.copy(shot, keep)
+
+
+def test_shap_figures_and_worst_rows_render_in_chromium(chromium, run_factory, tmp_path):
+    run_dir = run_factory("binary", shap=True, learning_curve=False, profile=False)
+    html = build_report(run_dir)
+    result = _run(
+        chromium, tmp_path / "profile", "--virtual-time-budget=5000", "--dump-dom", html.as_uri()
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = result.stdout
+    body = re.search(r"<body[^>]*>", dom)
+    assert body is not None and 'data-images-ok="true"' in body.group(0), dom[:500]
+    for name in ("shap_importance", "shap_beeswarm"):
+        figure = re.search(
+            rf'<figure id="fig-{name}"><a href="figures/{name}.png"[^>]*>'
+            r'<img src="data:image/png;base64,',
+            dom,
+        )
+        assert figure is not None, name
+    section = dom[dom.index('<section id="predictions">') :]
+    section = section[: section.index("</section>")]
+    assert "The 15 most confident mistakes" in section
+    assert "<th>why: the 3 features that pushed it most (value, SHAP)</th>" in section
+    rows = re.findall(r"<tr>(.*?)</tr>", section.split("most confident mistakes")[1], re.S)
+    assert len(rows) == 16  # the header and 15 rows

@@ -54,6 +54,9 @@ def test_binary_run(run_factory):
             "missing_values.png",
             "related_features.png",
             "tuning_history.png",
+            "tuning_importance.png",
+            "tuning_slice_model_params_learning_rate.png",
+            "tuning_slice_model_params_num_leaves.png",
         },
     )
     assert "lightgbm" in html and "stratified kfold, 5 folds" in html
@@ -105,7 +108,9 @@ def test_regression_run_log_metric(run_factory):
         },
     )
     assert "error (log)" in html
-    assert "Strong overfitting" in html  # 0.09 vs 0.13 rmse
+    # rmse_log 0.09 vs 0.13 against a baseline near 0.40: the gap is a small part of the model's
+    # gain (House Prices' blend looks like this), not the 30% of the score it was once judged by
+    assert '<div class="title">Mild overfitting' in html
 
 
 def test_run_without_optional_files(run_factory):
@@ -190,7 +195,7 @@ def test_every_figure_is_drawn_once(run_factory, monkeypatch):
     monkeypatch.setattr(render, "to_png", counting)
     run_dir = run_factory("binary", n=891, folds=5, tuning=True)
     build_report(run_dir)
-    assert len(drawn) == len(list((run_dir / "figures").glob("*.png"))) == 13
+    assert len(drawn) == len(list((run_dir / "figures").glob("*.png"))) == 16
 
 
 def test_report_names_the_record_s_run_not_its_directory(run_factory):

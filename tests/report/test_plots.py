@@ -208,12 +208,7 @@ def test_data_figures():
         [{"feature": "Sex", "score": 0.15, "method": "mutual_information"}]
     )
     assert related.axes[0].get_xlabel() == "mutual information"
-    hist = pdata.tuning_history_figure(
-        [{"number": 0, "value": 0.8}, {"number": 1, "value": 0.85}, {"number": 2, "value": None}],
-        greater_is_better=True,
-    )
-    assert hist.axes[0].get_xlabel() == "Trial number"
-    for fig in (classes, values, missing, related, hist):
+    for fig in (classes, values, missing, related):
         _png_ok(fig)
 
 
@@ -239,6 +234,8 @@ def test_verdict_underfitting_against_baseline():
     assert pdiag.fit_verdict(0.70, 0.69, True, "accuracy", baseline=0.62).kind == "underfit"
     ok = pdiag.fit_verdict(0.86, 0.85, True, "accuracy", baseline=0.62)
     assert ok.kind == "balanced"
-    # rmse baseline 0.40 (predicting the mean): 0.13 is far better
-    assert pdiag.fit_verdict(0.12, 0.13, False, "rmse", baseline=0.40).kind == "mild_overfit"
+    # rmse baseline 0.40 (predicting the mean): 0.13 is far better, and a gap of 0.01 is under
+    # 4% of that gain of 0.27 (judged by the metric's scale, not as 8% of the score itself)
+    assert pdiag.fit_verdict(0.12, 0.13, False, "rmse", baseline=0.40).kind == "balanced"
+    assert pdiag.fit_verdict(0.09, 0.13, False, "rmse", baseline=0.40).kind == "mild_overfit"
     assert pdiag.fit_verdict(0.38, 0.39, False, "rmse", baseline=0.40).kind == "no_skill"

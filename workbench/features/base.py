@@ -102,13 +102,18 @@ def select_columns(
     return names
 
 
-def as_list(value: str | Sequence[str] | None) -> list[str]:
-    """A config value that may be one name or a list of names, as a list."""
+def as_list(value: str | Sequence[str] | None, step: str = "step", key: str = "by") -> list[str]:
+    """A config value that may be one name or a list of names, as a list (each name once)."""
     if value is None:
         return []
     if isinstance(value, str):
         return [value]
-    return list(value)
+    if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+        raise StepConfigError(
+            f"{step}: {key!r} must be a column name or a list of column names, got {value!r}",
+            hint=f"write e.g. {key}: [Pclass, Sex]",
+        )
+    return list(dict.fromkeys(value))
 
 
 def as_float(frame: pd.DataFrame) -> np.ndarray:
@@ -131,8 +136,14 @@ def lookup(table: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     Missing keys match missing keys; keys absent from ``table`` give NaN values.
     """
     by = list(keys.columns)
-    merged = keys.reset_index(drop=True).merge(table, on=by, how="left", sort=False)
-    merged.index = keys.index
+    index = keys.index
+    keys = keys.reset_index(drop=True)
+    differ = [c for c in by if keys[c].dtype != table[c].dtype]
+    if differ:  # e.g. an all-missing text key is float in a groupby's table: compare as objects
+        keys = keys.assign(**{c: as_object(keys[[c]])[c] for c in differ})
+        table = table.assign(**{c: as_object(table[[c]])[c] for c in differ})
+    merged = keys.merge(table, on=by, how="left", sort=False)
+    merged.index = index
     return merged.drop(columns=by)
 
 

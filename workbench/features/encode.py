@@ -28,6 +28,15 @@ class OneHot(Step):
     own (``<col>_nan``). Categories rarer than ``min_frequency`` (count, or share if < 1)
     or beyond ``max_categories`` are pooled into ``<col>_infrequent_sklearn``. Values not
     seen in training go to that pool if it exists, otherwise to all zeros.
+
+    A column with a *declared* vocabulary is not learned from the rows: it gets exactly one
+    output column per declared category, in the declared order, whatever rows a fold happens
+    to have (a 10% subset without the rare title still has ``Title_Rare``, all zeros), so the
+    output never depends on the training rows and declaring it cannot leak. The vocabulary is
+    ``categories`` (``{column: [value, ...]}``, as scikit-learn's
+    ``OneHotEncoder(categories=...)``) or, for a column not named there, the categories of a
+    pandas ``Categorical`` column. Missing and undeclared values of such a column are all
+    zeros; ``min_frequency`` and ``max_categories`` apply to learned columns only.
     """
 
     def __init__(
@@ -36,14 +45,18 @@ class OneHot(Step):
         min_frequency: int | float | None = None,
         max_categories: int | None = None,
         drop_original: bool = True,
+        categories: Mapping[str, Sequence[Any]] | None = None,
     ):
         self.columns = columns
         self.min_frequency = min_frequency
         self.max_categories = max_categories
         self.drop_original = drop_original
+        self.categories = categories
 
     def fit(self, X: pd.DataFrame, y: pd.Series | None = None) -> OneHot:
         self.columns_ = select_columns(X, self.columns, "onehot")
+        self.declared_ = _declared_categories(X, self.columns_, self.categories)
+        self.learned_ = [c for c in self.columns_ if c not in self.declared_]
         self.encoder_ = OneHotEncoder(
             handle_unknown="infrequent_if_exist",
             min_frequency=self.min_frequency,
@@ -51,25 +64,99 @@ class OneHot(Step):
             sparse_output=False,
             dtype=np.int8,
         )
-        if self.columns_:
+        names: dict[str, list[str]] = {}
+        if self.learned_:
             try:
-                self.encoder_.fit(as_object(X[self.columns_]))
+                self.encoder_.fit(as_object(X[self.learned_]))
             except (TypeError, ValueError) as exc:
                 raise StepConfigError(f"onehot: {exc}") from exc
-            self.encoded_names_ = [str(n) for n in self.encoder_.get_feature_names_out()]
-        else:
-            self.encoded_names_ = []
+            learned_names = [str(n) for n in self.encoder_.get_feature_names_out()]
+            start = 0
+            for column, width in zip(self.learned_, _output_widths(self.encoder_), strict=True):
+                names[column] = learned_names[start : start + width]
+                start += width
+        for column, values in self.declared_.items():
+            names[column] = [f"{column}_{value}" for value in values]
+        self.encoded_names_ = [name for column in self.columns_ for name in names[column]]
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "onehot")
         out = X.drop(columns=self.columns_) if self.drop_original else X.copy()
         if self.columns_:
-            encoded = self.encoder_.transform(as_object(X[self.columns_]))
+            if self.declared_:
+                encoded = self._encode_mixed(X)
+            else:
+                encoded = self.encoder_.transform(as_object(X[self.columns_]))
             encoded_frame = pd.DataFrame(encoded, index=X.index, columns=self.encoded_names_)
             out = out.drop(columns=[c for c in self.encoded_names_ if c in out.columns])
             out = pd.concat([out, encoded_frame], axis=1)
         return self._remember_output(out)
+
+    def _encode_mixed(self, X: pd.DataFrame) -> np.ndarray:
+        """Learned columns through the encoder, declared ones against their vocabulary, put
+        back in the order of ``columns_``."""
+        blocks: dict[str, np.ndarray] = {}
+        if self.learned_:
+            learned = self.encoder_.transform(as_object(X[self.learned_]))
+            start = 0
+            for column, width in zip(self.learned_, _output_widths(self.encoder_), strict=True):
+                blocks[column] = learned[:, start : start + width]
+                start += width
+        for column, values in self.declared_.items():
+            codes = pd.Index(values).get_indexer(as_object(X[[column]])[column])
+            block = np.zeros((len(X), len(values)), dtype=np.int8)
+            known = codes >= 0
+            block[np.flatnonzero(known), codes[known]] = 1
+            blocks[column] = block
+        return np.hstack([blocks[column] for column in self.columns_])
+
+
+def _output_widths(encoder: OneHotEncoder) -> list[int]:
+    """How many output columns each input column of a fitted encoder has (its categories, less
+    the infrequent ones, plus their pooled column)."""
+    try:
+        infrequent = list(encoder.infrequent_categories_)
+    except AttributeError:  # no min_frequency / max_categories: nothing is pooled
+        infrequent = [None] * len(encoder.categories_)
+    return [
+        len(cats) if rare is None else len(cats) - len(rare) + 1
+        for cats, rare in zip(encoder.categories_, infrequent, strict=True)
+    ]
+
+
+def _declared_categories(
+    X: pd.DataFrame, columns: list[str], categories: Mapping[str, Sequence[Any]] | None
+) -> dict[str, list[Any]]:
+    """The declared vocabulary of each of ``columns`` that has one: ``categories[column]``,
+    else the categories of a pandas Categorical column."""
+    if categories is None:
+        categories = {}
+    if not isinstance(categories, Mapping):
+        raise StepConfigError(
+            f"onehot: 'categories' must map column names to lists of values, got {categories!r}",
+            hint="write e.g. categories: {Title: [Master, Miss, Mr, Mrs, Rare]}",
+        )
+    for column, values in categories.items():
+        if column not in columns:
+            raise StepConfigError(
+                f"onehot: categories given for {column!r}, which is not one of the encoded "
+                f"columns ({', '.join(map(str, columns)) or 'none'})",
+                hint="list the column in 'columns' too",
+            )
+        if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
+            raise StepConfigError(
+                f"onehot: categories of {column!r} must be a non-empty list, got {values!r}"
+            )
+        if len(set(map(str, values))) != len(values):
+            raise StepConfigError(f"onehot: categories of {column!r} repeat a value: {values!r}")
+    declared: dict[str, list[Any]] = {}
+    for column in columns:
+        if column in categories:
+            declared[column] = list(categories[column])
+        elif isinstance(X[column].dtype, pd.CategoricalDtype):
+            declared[column] = list(X[column].cat.categories)
+    return declared
 
 
 class Ordinal(Step):

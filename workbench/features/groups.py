@@ -41,7 +41,7 @@ class GroupAggregate(Step):
         self.name = name
 
     def fit(self, X: pd.DataFrame, y: pd.Series | None = None) -> GroupAggregate:
-        self.by_ = as_list(self.by)
+        self.by_ = as_list(self.by, "group_aggregate", "by")
         if not self.by_:
             raise StepConfigError(
                 "group_aggregate: needs 'by', the key column(s) to group on",

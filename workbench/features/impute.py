@@ -57,7 +57,7 @@ class Impute(Step):
             )
         default = "numeric" if self.strategy in ("median", "mean") else "all"
         columns = select_columns(X, default if self.columns is None else self.columns, "impute")
-        self.by_ = as_list(self.by)
+        self.by_ = as_list(self.by, "impute", "by")
         require_columns(X, self.by_, "impute")
         if self.by_ and self.strategy == "constant":
             raise StepConfigError(
@@ -76,6 +76,12 @@ class Impute(Step):
         self.statistics_: dict[str, Any] = {}
         if self.columns_:
             numeric = all(is_numeric(X[c]) for c in self.columns_)
+            if self.strategy == "constant" and numeric and isinstance(self.fill_value, str):
+                raise StepConfigError(
+                    f"impute: fill_value {self.fill_value!r} is text, but the column(s) "
+                    f"{self.columns_[:5]} are numeric",
+                    hint="use a number, or impute text columns in a step of their own",
+                )
             data = as_float(X[self.columns_]) if numeric else as_object(X[self.columns_])
             imputer = SimpleImputer(
                 strategy=self.strategy, fill_value=self.fill_value, keep_empty_features=True

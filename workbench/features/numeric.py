@@ -133,25 +133,28 @@ class PowerTransform(Step):
                 f"power: unknown method {self.method!r}", hint="use yeo-johnson or box-cox"
             )
         self.columns_ = numeric_columns(X, self.columns, "power", self.skew_threshold)
-        data = as_float(X[self.columns_])
+        # a column with fewer than two distinct values in the training rows (all missing, or
+        # constant) has no lambda to learn: it is left as it is
+        self.fitted_ = [c for c in self.columns_ if X[c].nunique(dropna=True) > 1]
+        data = as_float(X[self.fitted_])
         if self.method == "box-cox" and np.nanmin(data, initial=np.inf) <= 0:
             raise StepConfigError(
                 "power: box-cox needs strictly positive values",
                 hint="use method yeo-johnson, which handles zero and negative values",
             )
         self.transformer_ = PowerTransformer(method=self.method, standardize=self.standardize)
-        if self.columns_:
+        if self.fitted_:
             self.transformer_.fit(data)
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "power")
         out = X.copy()
-        if self.columns_:
-            data = as_float(X[self.columns_])
+        if self.fitted_:
+            data = as_float(X[self.fitted_])
             if self.method == "box-cox":
                 data[data <= 0] = np.nan
-            out[self.columns_] = self.transformer_.transform(data)
+            out[self.fitted_] = self.transformer_.transform(data)
         return self._remember_output(out)
 
 

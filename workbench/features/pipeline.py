@@ -63,15 +63,18 @@ class _step_context:
 
     def __init__(self, name: str):
         self.name = name
+        # "<index>:<step>" (build_pipeline's names) is the config's features[<index>]
+        index, sep, _ = name.partition(":")
+        self.where = f"features[{index}]" if sep and index.isdigit() else f"features: {name}"
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc is not None and isinstance(exc, StepConfigError):
-            raise UserError(exc.message, where=f"features: {self.name}", hint=exc.hint) from exc
+            raise UserError(exc.message, where=self.where, hint=exc.hint) from exc
         if isinstance(exc, Exception) and not isinstance(exc, UserError):
-            error = user_code_error(exc, where=f"features: {self.name}")
+            error = user_code_error(exc, where=self.where)
             if error is not None:
                 raise error from exc
         return False

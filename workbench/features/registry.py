@@ -150,6 +150,12 @@ def build_pipeline(
     competition_features = (
         load_competition_features(competition, competition_dir) if uses_own else {}
     )
+    for index, name in enumerate(names):
+        own = isinstance(name, str) and name.startswith(f"{competition}.")
+        if own and name not in competition_features:
+            raise _unknown_own_step(
+                name, competition_dir, competition_features, where=f"{where}[{index}]"
+            )
     steps = []
     for index, spec in enumerate(specs):
         label = spec if isinstance(spec, str) else spec.get("step", "?")
@@ -161,3 +167,22 @@ def build_pipeline(
         )
         steps.append((f"{index}:{label}", step))
     return FeaturePipeline(steps)
+
+
+def _unknown_own_step(
+    name: str, competition_dir: Path, found: dict[str, Any], *, where: str
+) -> UserError:
+    """A ``<competition>.<step>`` that the competition's ``features.py`` does not define."""
+    path = Path(competition_dir) / "features.py"
+    if not path.is_file():
+        hint = f"there is no {path}: write the step there, marked with @feature"
+    elif not found:
+        hint = f"{path} marks no step with @feature"
+    else:
+        hint = did_you_mean(name, found) or ""
+    step = name.partition(".")[2]
+    return UserError(
+        f"unknown feature step {name!r}: no @feature {step!r} in features.py",
+        where=where,
+        hint=hint,
+    )

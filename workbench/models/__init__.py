@@ -9,6 +9,7 @@ engine fits and predicts with (:mod:`workbench.models.model`).
 from workbench.models.kinds import (
     build_model,
     default_params,
+    default_space,
     model_kinds,
     resolve_params,
     supports_early_stopping,
@@ -21,6 +22,7 @@ __all__ = [
     "build_model",
     "check_values",
     "default_params",
+    "default_space",
     "model_kinds",
     "rejected_parameters",
     "resolve_params",

@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from workbench.errors import UserError
+
 SEED = "set the run's seed instead"
 THREADS = "set the run's threads instead"
 EARLY_STOPPING = "set model.early_stopping instead"
@@ -94,6 +96,18 @@ class SklearnAdapter(Adapter):
 
     def __init__(self, *, calibrate_classifier: bool = False) -> None:
         self.calibrate_classifier = calibrate_classifier
+
+    def fit(self, estimator: Any, X: Any, y: np.ndarray) -> None:
+        neighbours = getattr(estimator, "n_neighbors", None)
+        if isinstance(neighbours, int) and neighbours > len(X):
+            # scikit-learn only finds out when predicting, in its own words
+            raise UserError(
+                f"n_neighbors is {neighbours}, but the fold has only {len(X)} training rows "
+                "to be neighbours",
+                where="model.params.n_neighbors",
+                hint=f"set model.params.n_neighbors to at most {len(X)} (or use fewer folds)",
+            )
+        estimator.fit(X, y)
 
     def build(self, cls: type, params: dict[str, Any], *, task: str) -> Any:
         estimator = cls(**params)

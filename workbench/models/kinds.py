@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from workbench.errors import UserError, did_you_mean
 from workbench.models.adapters import Adapter, LightGBMAdapter, SklearnAdapter, XGBoostAdapter
 from workbench.models.model import Model
-from workbench.models.voting import Blend, VotingAdapter, parse_voting_params
+from workbench.models.voting import Blend, VotingAdapter, in_member, parse_voting_params
 from workbench.tasks import TASKS
 
 
@@ -33,6 +33,8 @@ class ModelSpec:
     regressor_defaults: Mapping[str, Any] = field(default_factory=dict)
     seed_param: str | None = "random_state"
     thread_param: str | None = None
+    #: what ``workbench tune`` searches when the config declares no space (``tune.space``)
+    space: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 SKLEARN = SklearnAdapter()
@@ -49,9 +51,23 @@ _GBM_SHARED = {
     "colsample_bytree": 0.8,
 }
 
+
+def _log(low: float, high: float) -> dict[str, Any]:
+    return {"float": [low, high], "log": True}
+
+
+_FOREST_SPACE = {
+    "max_depth": {"int": [3, 32], "log": True},
+    "min_samples_leaf": {"int": [1, 30], "log": True},
+    "max_features": {"float": [0.1, 1.0]},
+}
+
 KINDS: dict[str, ModelSpec] = {
     "logistic": ModelSpec(
-        SKLEARN, classifier=_SK + "linear_model.LogisticRegression", defaults={"max_iter": 2000}
+        SKLEARN,
+        classifier=_SK + "linear_model.LogisticRegression",
+        defaults={"max_iter": 2000},
+        space={"C": _log(1e-3, 1e3)},
     ),
     "linear": ModelSpec(
         SKLEARN,
@@ -59,20 +75,30 @@ KINDS: dict[str, ModelSpec] = {
         seed_param=None,
         thread_param="n_jobs",
     ),
-    "ridge": ModelSpec(SKLEARN, regressor=_SK + "linear_model.Ridge", defaults={"alpha": 1.0}),
+    "ridge": ModelSpec(
+        SKLEARN,
+        regressor=_SK + "linear_model.Ridge",
+        defaults={"alpha": 1.0},
+        space={"alpha": _log(1e-3, 1e3)},
+    ),
     "lasso": ModelSpec(
-        SKLEARN, regressor=_SK + "linear_model.Lasso", defaults={"alpha": 0.0005, "max_iter": 50000}
+        SKLEARN,
+        regressor=_SK + "linear_model.Lasso",
+        defaults={"alpha": 0.0005, "max_iter": 50000},
+        space={"alpha": _log(1e-5, 1.0)},
     ),
     "elastic_net": ModelSpec(
         SKLEARN,
         regressor=_SK + "linear_model.ElasticNet",
         defaults={"alpha": 0.0005, "l1_ratio": 0.5, "max_iter": 50000},
+        space={"alpha": _log(1e-5, 1.0), "l1_ratio": {"float": [0.05, 0.95]}},
     ),
     "decision_tree": ModelSpec(
         SKLEARN,
         classifier=_SK + "tree.DecisionTreeClassifier",
         regressor=_SK + "tree.DecisionTreeRegressor",
         defaults={"max_depth": 8, "min_samples_leaf": 5},
+        space={"max_depth": {"int": [2, 16]}, "min_samples_leaf": {"int": [1, 50], "log": True}},
     ),
     "random_forest": ModelSpec(
         SKLEARN,
@@ -80,6 +106,7 @@ KINDS: dict[str, ModelSpec] = {
         regressor=_SK + "ensemble.RandomForestRegressor",
         defaults={"n_estimators": 500},
         thread_param="n_jobs",
+        space=_FOREST_SPACE,
     ),
     "extra_trees": ModelSpec(
         SKLEARN,
@@ -87,6 +114,7 @@ KINDS: dict[str, ModelSpec] = {
         regressor=_SK + "ensemble.ExtraTreesRegressor",
         defaults={"n_estimators": 500},
         thread_param="n_jobs",
+        space=_FOREST_SPACE,
     ),
     "svm": ModelSpec(
         SklearnAdapter(calibrate_classifier=True),
@@ -94,6 +122,7 @@ KINDS: dict[str, ModelSpec] = {
         regressor=_SK + "svm.SVR",
         defaults={"C": 1.0, "kernel": "rbf"},
         seed_param=None,
+        space={"C": _log(1e-2, 1e3)},
     ),
     "knn": ModelSpec(
         SKLEARN,
@@ -102,12 +131,19 @@ KINDS: dict[str, ModelSpec] = {
         defaults={"n_neighbors": 15, "weights": "distance"},
         seed_param=None,
         thread_param="n_jobs",
+        space={"n_neighbors": {"int": [2, 100], "log": True}},
     ),
     "hist_gb": ModelSpec(
         SKLEARN,
         classifier=_SK + "ensemble.HistGradientBoostingClassifier",
         regressor=_SK + "ensemble.HistGradientBoostingRegressor",
         defaults={"max_iter": 300, "learning_rate": 0.05, "early_stopping": False},
+        space={
+            "learning_rate": _log(0.01, 0.3),
+            "max_leaf_nodes": {"int": [4, 128], "log": True},
+            "min_samples_leaf": {"int": [2, 100], "log": True},
+            "l2_regularization": _log(1e-6, 10.0),
+        },
     ),
     "xgboost": ModelSpec(
         XGBOOST,
@@ -115,6 +151,14 @@ KINDS: dict[str, ModelSpec] = {
         regressor="xgboost.XGBRegressor",
         defaults={**_GBM_SHARED, "max_depth": 5, "tree_method": "hist", "verbosity": 0},
         thread_param="n_jobs",
+        space={
+            "learning_rate": _log(0.005, 0.2),
+            "max_depth": {"int": [2, 10]},
+            "min_child_weight": _log(0.01, 30.0),
+            "subsample": {"float": [0.5, 1.0]},
+            "colsample_bytree": {"float": [0.3, 1.0]},
+            "reg_lambda": _log(1e-6, 30.0),
+        },
     ),
     "lightgbm": ModelSpec(
         LIGHTGBM,
@@ -122,6 +166,14 @@ KINDS: dict[str, ModelSpec] = {
         regressor="lightgbm.LGBMRegressor",
         defaults={**_GBM_SHARED, "num_leaves": 31, "subsample_freq": 1, "verbose": -1},
         thread_param="n_jobs",
+        space={
+            "learning_rate": _log(0.005, 0.2),
+            "num_leaves": {"int": [4, 128], "log": True},
+            "min_child_samples": {"int": [3, 100], "log": True},
+            "subsample": {"float": [0.5, 1.0]},
+            "colsample_bytree": {"float": [0.3, 1.0]},
+            "reg_lambda": _log(1e-6, 30.0),
+        },
     ),
     "mlp": ModelSpec(
         SKLEARN,
@@ -130,6 +182,7 @@ KINDS: dict[str, ModelSpec] = {
         defaults={"hidden_layer_sizes": [100], "max_iter": 2000},
         # Raw-scale regression targets rarely meet the tolerance; stop on a 10% holdout.
         regressor_defaults={"early_stopping": True, "n_iter_no_change": 20},
+        space={"alpha": _log(1e-6, 1.0), "learning_rate_init": _log(1e-4, 1e-2)},
     ),
     # A blend of other kinds (params: estimators, weights); see workbench.models.voting.
     "voting": ModelSpec(VOTING, classifier=_BLEND, regressor=_BLEND, seed_param=None),
@@ -157,6 +210,12 @@ def default_params(kind: str, task: str) -> dict:
     return {**spec.defaults, **extra}
 
 
+def default_space(kind: str) -> dict[str, dict[str, Any]]:
+    """What ``workbench tune`` searches for ``kind`` when the config declares no space:
+    ``model.params.<name>`` paths and their ranges ({} for kinds with none, e.g. voting)."""
+    return {f"model.params.{name}": dict(dist) for name, dist in _spec(kind).space.items()}
+
+
 def supports_early_stopping(kind: str) -> bool:
     """Whether :meth:`Model.fit` can early-stop this kind on eval rows."""
     return _spec(kind).adapter.early_stopping
@@ -172,7 +231,7 @@ def resolve_params(kind: str, task: str, params: dict) -> dict:
         members = [
             {
                 "kind": member.kind,
-                "params": _in_member(index, resolve_params, member.kind, task, member.params or {}),
+                "params": in_member(index, resolve_params, member.kind, task, member.params or {}),
             }
             for index, member in enumerate(voting.estimators)
         ]
@@ -196,7 +255,7 @@ def build_model(
     if spec.adapter.blend:
         voting = parse_voting_params(params)
         members = [
-            _in_member(
+            in_member(
                 index,
                 build_model,
                 member.kind,
@@ -301,17 +360,3 @@ def _suggest(name: str, own: frozenset[str], valid: frozenset[str]) -> str | Non
     if hint and hint.startswith("did you mean"):
         return hint
     return did_you_mean(name, valid) if valid - own else hint
-
-
-R = TypeVar("R")
-
-
-def _in_member(index: int, function: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-    """``function(*args, **kwargs)`` for voting member ``index``, errors located inside it."""
-    try:
-        return function(*args, **kwargs)
-    except UserError as exc:
-        prefix = f"model.params.estimators[{index}]"
-        where = exc.where or "model"
-        where = prefix + where[len("model") :] if where.startswith("model") else where
-        raise UserError(exc.message, where=where, hint=exc.hint) from exc

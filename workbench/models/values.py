@@ -61,9 +61,13 @@ def rejected_parameters(kind: str, params: dict[str, Any]) -> Iterator[None]:
         message = message or (lines[0] if lines else type(exc).__name__)
         message = re.sub(r" at /\S+, line \d+ \.?$", "", message)  # LightGBM's source location
         raise UserError(
-            f"{kind} rejected the parameter values: {message}",
+            f"{kind} rejected the parameter values: {message}"
+            if name
+            else f"{kind} could not be fitted with these parameters on this data: {message}",
             where=f"model.params.{name}" if name else "model.params",
-            hint="check the value against the library's documentation for this parameter",
+            hint="check the value against the library's documentation for this parameter"
+            if name
+            else "check model.params against the library's documentation",
         ) from None
 
 
@@ -71,8 +75,22 @@ def check_values(kind: str, *, task: str, params: dict[str, Any], n_classes: int
     """Build and fit the model on a tiny synthetic problem of the task's shape.
 
     When the library's message names no parameter, each parameter is left out in turn to find
-    the one it rejects (cheap on a tiny problem, and only on this error path).
+    the one it rejects (cheap on a tiny problem, and only on this error path). A blend's
+    members are checked one by one, so the error names the member's parameter.
     """
+    from workbench.models.kinds import KINDS, in_member
+
+    if kind in KINDS and KINDS[kind].adapter.blend:
+        for index, member in enumerate(params.get("estimators") or []):
+            in_member(
+                index,
+                check_values,
+                member["kind"],
+                task=task,
+                params=member.get("params") or {},
+                n_classes=n_classes,
+            )
+        return  # the blend's own parameters (estimators, weights) are checked by its schema
     try:
         _fit_tiny(kind, task, params, n_classes)
     except UserError as exc:
@@ -83,7 +101,11 @@ def check_values(kind: str, *, task: str, params: dict[str, Any], n_classes: int
                 _fit_tiny(kind, task, {k: v for k, v in params.items() if k != name}, n_classes)
             except UserError:
                 continue
-            raise UserError(exc.message, where=f"model.params.{name}", hint=exc.hint) from None
+            message = exc.message.replace(
+                "could not be fitted with these parameters on this data", "rejected the value"
+            )
+            hint = "check the value against the library's documentation for this parameter"
+            raise UserError(message, where=f"model.params.{name}", hint=hint) from None
         raise
 
 
@@ -92,6 +114,13 @@ def _fit_tiny(kind: str, task: str, params: dict[str, Any], n_classes: int) -> N
 
     rng = np.random.default_rng(0)
     n = max(40, 4 * n_classes)
+    neighbours = params.get("n_neighbors")
+    if isinstance(neighbours, int) and not isinstance(neighbours, bool) and neighbours >= n:
+        # enough rows for the neighbours: a size the real data may well have is no mistake
+        if neighbours < 1000:
+            n = neighbours + 1
+        else:
+            params = {k: v for k, v in params.items() if k != "n_neighbors"}
     X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
     y = np.abs(X["a"].to_numpy()) * 10 + 1 if task == "regression" else np.arange(n) % n_classes
     model = build_model(kind, task=task, params=params, seed=0, n_threads=1, n_classes=n_classes)

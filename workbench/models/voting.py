@@ -7,8 +7,9 @@ the members' predictions (probabilities for classification: soft voting), weight
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from workbench.errors import UserError, did_you_mean
 from workbench.models.adapters import Adapter
 from workbench.models.model import Model
+from workbench.models.values import rejected_parameters
 
 EXAMPLE = "write e.g. estimators: [{kind: lasso}, {kind: lightgbm, params: {num_leaves: 7}}]"
 
@@ -45,7 +47,8 @@ class VotingParams(BaseModel):
             return weights
         if len(weights) != len(estimators):
             raise ValueError(
-                f"'weights' must list {len(estimators)} non-negative numbers, one per estimator"
+                f"'weights' must list {len(estimators)} non-negative number(s), one per "
+                f"estimator (got {len(weights)})"
             )
         if sum(weights) <= 0:
             raise ValueError("'weights' must not all be 0")
@@ -94,9 +97,10 @@ def _user_error(error: Any, params: dict[str, Any]) -> UserError:
     if loc[0] == "weights":
         if kind == "value_error":
             return UserError(str(error["ctx"]["error"]), where="model.params.weights")
-        n = len(params.get("estimators") or [])
+        n = len(params.get("estimators") or []) if isinstance(params, dict) else 0
         return UserError(
-            f"'weights' must list {n} non-negative numbers, one per estimator",
+            f"'weights' must list {n} non-negative number(s), one per estimator: "
+            f"{_reason(error)} (got {error.get('input')!r})",
             where="model.params.weights",
         )
     return UserError(_reason(error), where=where)
@@ -124,8 +128,8 @@ class VotingAdapter(Adapter):
         return frozenset(VotingParams.model_fields)
 
     def fit(self, estimator: Blend, X: Any, y: np.ndarray) -> None:
-        for member in estimator.members:
-            member._fit(X, y)
+        for index, member in enumerate(estimator.members):
+            in_member(index, _fit_member, member, X, y)
 
     def predict(self, estimator: Blend, X: Any) -> np.ndarray:
         values = np.asarray([member._predict(X) for member in estimator.members]).T
@@ -157,3 +161,25 @@ class VotingAdapter(Adapter):
 
     def importance_kind(self, estimator: Blend) -> str:
         return "weighted blend of members"
+
+
+def _fit_member(member: Model, X: Any, y: np.ndarray) -> None:
+    """Fit one member; its library's error about one of its parameters names that parameter."""
+    names = member.estimator.get_params() if hasattr(member.estimator, "get_params") else {}
+    params = {name.rpartition("__")[2]: value for name, value in names.items()}
+    with rejected_parameters(member.kind, params):
+        member._fit(X, y)
+
+
+R = TypeVar("R")
+
+
+def in_member(index: int, function: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """``function(*args, **kwargs)`` for voting member ``index``, errors located inside it."""
+    try:
+        return function(*args, **kwargs)
+    except UserError as exc:
+        prefix = f"model.params.estimators[{index}]"
+        where = exc.where or "model"
+        where = prefix + where[len("model") :] if where.startswith("model") else where
+        raise UserError(exc.message, where=where, hint=exc.hint) from exc

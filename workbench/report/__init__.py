@@ -6,7 +6,7 @@ self-contained HTML page (figures embedded as data URIs and also written to ``fi
 run calls it in process, in its ``.partial`` directory, once its results are written;
 ``workbench report`` calls it on a finished run.
 
-Names are imported on first use: matplotlib costs ~0.3 s to import, and a run with the report
+Names are imported on first use: matplotlib is slow to import, and a run with the report
 off never needs it.
 """
 

@@ -6,19 +6,21 @@ import time
 from pathlib import Path
 
 from workbench.io import write_bytes, write_text
+from workbench.report.explain_section import add_classification_worst_rows, shap_section
 from workbench.report.html import Section, render_html
 from workbench.report.render import Figures
 from workbench.report.run import Run, load_run, pool, prediction_columns
 from workbench.report.sections import (
     binary_section,
+    config_section,
     data_section,
     fit_section,
     importance_section,
     multiclass_section,
     regression_section,
     summary_section,
-    tuning_section,
 )
+from workbench.report.tuning_section import tuning_section
 
 
 def build_report(run_dir: str | Path) -> Path:
@@ -41,7 +43,7 @@ def plan_report(run: Run) -> tuple[list[Section], Figures]:
     columns = prediction_columns(run)
     pooled = pool(run, columns) if len(run.oof) else None
 
-    sections = [summary_section(run), fit_section(run, figs, pooled)]
+    sections = [summary_section(run), config_section(run), fit_section(run, figs, pooled)]
     if pooled is not None:
         if run.task == "binary":
             sections.append(binary_section(run, figs, pooled))
@@ -49,7 +51,12 @@ def plan_report(run: Run) -> tuple[list[Section], Figures]:
             sections.append(multiclass_section(run, figs, pooled))
         else:
             sections.append(regression_section(run, figs, pooled))
+        if run.task != "regression":  # regression's worst rows are in its own section
+            add_classification_worst_rows(sections[-1], run, pooled)
     sections.append(importance_section(run, figs))
+    shap = shap_section(run, figs)
+    if shap is not None:
+        sections.append(shap)
     sections.append(data_section(run, figs))
     tuning = tuning_section(run, figs)
     if tuning is not None:
@@ -80,5 +87,9 @@ def write_report(run: Run, sections: list[Section], figs: Figures, start: float)
         f"Run {record.run_id} · created {record.created_at} · report built in "
         f"{time.perf_counter() - start:.2f} s · figures also in figures/"
     )
-    html = render_html(title=title, subtitle=subtitle, sections=sections, footer=footer)
+    # the browser tab: the config and the run id, so that two reports can be told apart
+    page_title = f"{record.config_name} · {record.run_id} · {record.competition} report"
+    html = render_html(
+        title=title, subtitle=subtitle, sections=sections, footer=footer, page_title=page_title
+    )
     return write_text(run.path / "report.html", html)

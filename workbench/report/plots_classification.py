@@ -5,6 +5,7 @@ Every function takes plain arrays and returns a :class:`matplotlib.figure.Figure
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,7 +13,6 @@ from matplotlib.figure import Figure
 from sklearn.calibration import CalibrationDisplay
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
-    RocCurveDisplay,
     auc,
     confusion_matrix,
     precision_recall_curve,
@@ -20,15 +20,19 @@ from sklearn.metrics import (
 )
 
 from workbench.metrics import get_metric, threshold_curve
+from workbench.report import formats as fmt
 from workbench.report.scoring import lookup
 from workbench.report.style import (
-    MEAN_COLOR,
+    FOLD_COLORS,
+    FOLD_MEAN_COLOR,
+    MANY_FOLDS_COLOR,
     NEUTRAL,
     PALETTE,
     WIDTH,
     bottom_margin,
     fit_margins,
     left_margin,
+    legend_below,
     new_figure,
     set_margins,
     styled,
@@ -44,8 +48,17 @@ def _fold_groups(fold_ids: Sequence) -> list[tuple[str, np.ndarray]]:
 
 
 def _natural_key(label: str) -> tuple:
-    parts = label.replace("/", " ").split()
-    return tuple(int(p) if p.isdigit() else p for p in parts) if parts else (label,)
+    """Sort "r1 f2" before "r1 f10": numbers compare as numbers."""
+    parts = re.findall(r"\d+|\D+", label)
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts) or ((1, 0, ""),)
+
+
+def _fold_style(i: int, n_folds: int) -> dict:
+    """A fold's line: its own opaque colour of a qualitative palette (tab10), or thin grey when
+    there are more folds than colours (then no fold legend either)."""
+    if n_folds > len(FOLD_COLORS):
+        return {"color": MANY_FOLDS_COLOR, "alpha": 0.7, "lw": 0.8}
+    return {"color": FOLD_COLORS[i], "alpha": 0.95, "lw": 1.3}
 
 
 def _fold_roc(
@@ -97,18 +110,17 @@ def roc_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Fig
     """ROC curve of every fold (thin) and the mean curve with AUC mean ± std (bold, ±1 std band)."""
     y = np.asarray(y_true)
     p = np.asarray(proba, dtype=float)
-    fig = new_figure(5.2, width=6.4)
+    fig = new_figure(5.0, width=6.4)
     ax = fig.add_subplot()
-    show_fold_legend = len(_fold_groups(fold_ids)) <= 10
+    n_folds = len(_fold_groups(fold_ids))
+    show_fold_legend = n_folds <= len(FOLD_COLORS)
     curves = _fold_roc(y, p, fold_ids)  # computed once, for the thin lines and the mean
     for i, label, fpr, tpr in curves:
         ax.plot(
             fpr,
             tpr,
-            color=PALETTE[i % len(PALETTE)],
-            alpha=0.45,
-            lw=1,
-            label=f"fold {label} (AUC = {auc(fpr, tpr):0.2f})"
+            **_fold_style(i, n_folds),
+            label=f"fold {label} (AUC = {fmt.score(auc(fpr, tpr))})"
             if show_fold_legend
             else "_nolegend_",
         )
@@ -118,16 +130,17 @@ def roc_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Fig
             FPR_GRID,
             np.clip(mean - std, 0, 1),
             np.clip(mean + std, 0, 1),
-            color=MEAN_COLOR,
-            alpha=0.15,
-            label="± 1 std",
+            color=FOLD_MEAN_COLOR,
+            alpha=0.12,
+            lw=0,
+            label="mean ± 1 std",
         )
         ax.plot(
             FPR_GRID,
             mean,
-            color=MEAN_COLOR,
-            lw=2.5,
-            label=f"mean (AUC = {np.mean(aucs):.3f} ± {np.std(aucs):.3f})",
+            color=FOLD_MEAN_COLOR,
+            lw=2.6,
+            label=f"mean (AUC = {fmt.score_pm(np.mean(aucs), np.std(aucs))})",
         )
     ax.plot([0, 1], [0, 1], ls="--", color=NEUTRAL, lw=1, label="chance (AUC = 0.5)")
     ax.set(
@@ -138,8 +151,8 @@ def roc_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Fig
         title="ROC curve per fold",
     )
     ax.set_aspect("equal")
-    ax.legend(loc="lower right")
-    fit_margins(fig, ax)
+    legend = legend_below(fig, ax, ncols=2)
+    fit_margins(fig, ax, extra_bottom=legend)
     return fig
 
 
@@ -157,13 +170,17 @@ def multiclass_roc_figure(y_true: np.ndarray, proba: np.ndarray, classes: Sequen
             continue
         fpr, tpr, _ = roc_curve(positive, p[:, k])
         aucs.append(auc(fpr, tpr))
-        RocCurveDisplay(fpr=fpr, tpr=tpr, roc_auc=aucs[-1], name=f"{name} vs rest").plot(
-            ax=ax, curve_kwargs={"color": PALETTE[k % len(PALETTE)], "lw": 1.5}
+        ax.plot(
+            fpr,
+            tpr,
+            color=FOLD_COLORS[k % len(FOLD_COLORS)],
+            lw=1.6,
+            label=f"{name} vs rest (AUC = {fmt.score(aucs[-1])})",
         )
     ax.plot([0, 1], [0, 1], ls="--", color=NEUTRAL, lw=1, label="chance (AUC = 0.5)")
     title = "One-vs-rest ROC per class"
     if aucs:
-        title += f" (macro AUC = {np.mean(aucs):.3f})"
+        title += f"\n(macro AUC = {fmt.score(np.mean(aucs))})"
     ax.set(
         xlim=(-0.01, 1.01),
         ylim=(-0.01, 1.01),
@@ -172,8 +189,8 @@ def multiclass_roc_figure(y_true: np.ndarray, proba: np.ndarray, classes: Sequen
         title=title,
     )
     ax.set_aspect("equal")
-    ax.legend(loc="lower right")
-    fit_margins(fig, ax)
+    legend = legend_below(fig, ax, ncols=2)
+    fit_margins(fig, ax, extra_bottom=legend)
     return fig
 
 
@@ -182,7 +199,7 @@ def pr_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Figu
     """Precision-recall curve of every fold (thin) and of all out-of-fold predictions (bold)."""
     y = np.asarray(y_true)
     p = np.asarray(proba, dtype=float)
-    fig = new_figure(5.2, width=6.4)
+    fig = new_figure(5.0, width=6.4)
     ax = fig.add_subplot()
     groups = _fold_groups(fold_ids)
     # drawn directly (as PrecisionRecallDisplay draws them): the display rebuilds the legend and
@@ -196,10 +213,10 @@ def pr_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Figu
             recall,
             precision,
             drawstyle="steps-post",
-            color=PALETTE[i % len(PALETTE)],
-            alpha=0.45,
-            lw=1,
-            label=f"fold {label} (AP = {ap:0.2f})" if len(groups) <= 10 else "_nolegend_",
+            **_fold_style(i, len(groups)),
+            label=f"fold {label} (AP = {fmt.score(ap)})"
+            if len(groups) <= len(FOLD_COLORS)
+            else "_nolegend_",
         )
     precision, recall, _ = precision_recall_curve(y, p)
     ap = _average_precision(precision, recall)
@@ -207,9 +224,9 @@ def pr_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Figu
         recall,
         precision,
         drawstyle="steps-post",
-        color=MEAN_COLOR,
-        lw=2.5,
-        label=f"all folds (AP = {ap:0.2f})",
+        color=FOLD_MEAN_COLOR,
+        lw=2.6,
+        label=f"all folds (AP = {fmt.score(ap)})",
     )
     prevalence = float(np.mean(y))
     ax.plot(
@@ -218,7 +235,7 @@ def pr_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Figu
         color=NEUTRAL,
         linestyle="--",
         lw=1,
-        label=f"Chance level (AP = {prevalence:0.2f})",
+        label=f"chance level (AP = {fmt.score(prevalence)})",
     )
     ax.set(
         xlim=(-0.01, 1.01),
@@ -228,8 +245,8 @@ def pr_figure(y_true: np.ndarray, proba: np.ndarray, fold_ids: Sequence) -> Figu
         title="Precision-recall curve",
     )
     ax.set_aspect("equal")
-    ax.legend(loc="lower left")
-    fit_margins(fig, ax)
+    legend = legend_below(fig, ax, ncols=2)
+    fit_margins(fig, ax, extra_bottom=legend)
     return fig
 
 
@@ -342,6 +359,16 @@ def calibration_figure(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) 
         ylim=(-0.01, 1.01),
     )
     ax.legend(loc="upper left")
+    ax.text(
+        0.97,
+        0.03,
+        "below the diagonal:\nfewer positives than predicted",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=8.5,
+        color=NEUTRAL,
+    )
     hist.hist(p, bins=np.linspace(0, 1, 21), color=PALETTE[0], alpha=0.8)
     hist.set(xlabel="Predicted probability", ylabel="Rows")
     set_margins(
@@ -355,6 +382,22 @@ def calibration_figure(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) 
     return fig
 
 
+def threshold_metrics(metric: str, optimized_metric: str | None = None) -> list:
+    """The metrics a threshold chart draws: the run's own metric when a threshold changes it
+    (a label metric), else accuracy and F1; plus the metric the threshold was optimised for,
+    when it is another one."""
+    own = lookup(metric, "binary")
+    if own is not None and own.kind != "label":
+        own = None
+    metrics = [own] if own is not None else [get_metric(n, "binary") for n in ("accuracy", "f1")]
+    if optimized_metric is not None:
+        tuned = lookup(optimized_metric, "binary")
+        new = tuned is not None and all(m.name != tuned.name for m in metrics)
+        if new and tuned.kind == "label":
+            metrics.append(tuned)
+    return metrics
+
+
 @styled
 def threshold_figure(
     y_true: np.ndarray,
@@ -362,28 +405,60 @@ def threshold_figure(
     metric: str,
     used: float | None = 0.5,
     optimized: float | None = None,
+    optimized_metric: str | None = None,
 ) -> Figure:
     """The metric at every decision threshold (accuracy and F1 when the metric does not depend on
-    a threshold), with the threshold used and the optimised one marked."""
+    a threshold), with the threshold the submission used (dashed line) and one labelled marker
+    at the optimised threshold of the run record (``optimized``, for ``optimized_metric``,
+    default ``metric``), its score read off the same curve at exactly that threshold. (A
+    marker at the curve's own best point could sit elsewhere on a tie: several thresholds
+    can share the best score.)"""
     grid = np.linspace(0.01, 0.99, 99)
-    if optimized is not None:  # so that the curve's best point is the optimised threshold
+    if optimized is not None:  # the curve passes through the optimised threshold itself
         grid = np.union1d(grid, [float(optimized)])
     own = lookup(metric, "binary")
     if own is not None and own.kind != "label":
         own = None
-    metrics = [own] if own is not None else [get_metric(n, "binary") for n in ("accuracy", "f1")]
-    fig = new_figure(4.6, width=6.4)
+    metrics = threshold_metrics(metric, optimized_metric)
+    tuned = lookup(optimized_metric or metric, "binary")
+    fig = new_figure(4.4, width=6.4)
     ax = fig.add_subplot()
+    marked = None
     for i, m in enumerate(metrics):
         values = threshold_curve(m, y_true, proba, grid)
         ax.plot(grid, values, color=PALETTE[i], lw=2, label=metric if m is own else m.name)
-        best = int(np.argmax(values) if m.greater_is_better else np.argmin(values))
-        ax.plot(grid[best], values[best], "o", color=PALETTE[i], ms=6)
+        if optimized is not None and tuned is not None and m.name == tuned.name:
+            at = int(np.argmin(np.abs(grid - float(optimized))))
+            marked = (float(grid[at]), float(values[at]), PALETTE[i], m.name)
     if used is not None:
-        ax.axvline(used, color=NEUTRAL, ls="--", lw=1.2, label=f"used by submission ({used:.2f})")
-    if optimized is not None and (used is None or abs(optimized - used) > 1e-9):
         ax.axvline(
-            optimized, color=MEAN_COLOR, ls=":", lw=1.5, label=f"optimised on OOF ({optimized:.2f})"
+            used,
+            color=NEUTRAL,
+            ls="--",
+            lw=1.2,
+            label=f"used by submission ({fmt.threshold(used)})",
+        )
+    if marked is not None:
+        x, y, color, name = marked
+        ax.plot(
+            x,
+            y,
+            "o",
+            ms=8,
+            mfc=color,
+            mec="black",
+            mew=1.2,
+            zorder=5,
+            label=f"optimised on OOF: {fmt.threshold(x)} ({name} {fmt.score(y)})",
+        )
+        ax.annotate(
+            f"{fmt.threshold(x)} → {fmt.score(y)}",
+            (x, y),
+            xytext=(10, -20),  # below right of the marker: it sits on the curve's top
+            textcoords="offset points",
+            fontsize=9,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": color, "alpha": 0.9},
+            zorder=6,
         )
     title = f"{metric} vs decision threshold"
     if own is None:
@@ -394,9 +469,54 @@ def threshold_figure(
         title=title,
         xlim=(0, 1),
     )
-    ax.legend(loc="best")
-    fit_margins(fig, ax)
+    ax.margins(y=0.08)
+    legend = legend_below(fig, ax, ncols=2)
+    fit_margins(fig, ax, extra_bottom=legend)
     return fig
+
+
+def calibration_reading(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> str:
+    """The calibration curve in words, from its geometry: predicted probability on x, observed
+    share of positives on y. A point below the diagonal has fewer positives than predicted.
+    Over-confident probabilities are too close to 0 and 1: below the diagonal at high
+    probabilities and above it at low ones (a curve flatter than the diagonal); under-confident
+    ones are the reverse. Each bin's excess confidence, ``(predicted - observed)`` signed towards
+    the nearer extreme, is averaged weighted by the bin's rows."""
+    y = np.asarray(y_true).astype(int)
+    p = np.clip(np.asarray(proba, dtype=float), 0.0, 1.0)
+    if len(y) == 0 or len(np.unique(y)) < 2:
+        return ""
+    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    counts = np.bincount(bins, minlength=n_bins)
+    predicted = np.bincount(bins, weights=p, minlength=n_bins)
+    observed = np.bincount(bins, weights=y, minlength=n_bins)
+    filled = counts > 0
+    predicted = predicted[filled] / counts[filled]
+    observed = observed[filled] / counts[filled]
+    weights = counts[filled] / counts[filled].sum()
+    excess = float(np.sum(weights * (predicted - observed) * np.sign(predicted - 0.5)))
+    bias = float(np.mean(p) - np.mean(y))
+    if abs(excess) < 0.03:
+        shape = "Here the points lie close to the diagonal: the probabilities are well calibrated"
+    elif excess > 0:
+        shape = (
+            "Here the points lie below the diagonal at high probabilities and above it at low "
+            "ones: the probabilities are over-confident (too close to 0 and 1, by about "
+            f"{abs(excess):.2f} on average)"
+        )
+    else:
+        shape = (
+            "Here the points lie above the diagonal at high probabilities and below it at low "
+            "ones: the probabilities are under-confident (too close to 0.5, by about "
+            f"{abs(excess):.2f} on average)"
+        )
+    if abs(bias) >= 0.03:
+        side = "higher" if bias > 0 else "lower"
+        shape += (
+            f"; on average they are {abs(bias):.2f} {side} than the share of positives "
+            f"({fmt.percent(np.mean(y))})"
+        )
+    return shape + "."
 
 
 def confusion_at(y_true: np.ndarray, proba: np.ndarray, threshold: float) -> np.ndarray:

@@ -10,18 +10,19 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from workbench.metrics import log_values
+from workbench.report import formats as fmt
 from workbench.report.style import (
     MEAN_COLOR,
     NEUTRAL,
     PALETTE,
-    STYLE,
     fit_margins,
+    legend_below,
     new_figure,
     styled,
-    text_width,
 )
 
 
@@ -35,16 +36,33 @@ def errors(y_true: np.ndarray, pred: np.ndarray, log_space: bool = False) -> np.
     return _space(pred, log_space) - _space(y_true, log_space)
 
 
-def compact(value: float) -> str:
-    """A short number for tick labels: 98k, 1.2M, 0.53."""
-    size = abs(value)
-    if size >= 1e9:
-        return f"{value / 1e9:.3g}G"
-    if size >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if size >= 1e4:
-        return f"{value / 1e3:.3g}k"
-    return f"{value:.3g}"
+def _in_target_units(ax: Axes, axes: str, y_true: np.ndarray, log_space: bool) -> None:
+    """Tick labels of the ``axes`` ("x", "y" or "xy") that show target units in the target's
+    one format (integers with thousands separators for prices; never ``1e5`` offsets)."""
+    if log_space or not fmt.is_large_scale(y_true):
+        return
+    show = fmt.target_format(y_true)
+    for name in axes:
+        getattr(ax, f"{name}axis").set_major_formatter(lambda v, _: show(v))
+
+
+SCATTER_POINTS = 5_000  # the scatter plots draw at most this many rows (a seeded sample)
+SCATTER_SEED = 0
+
+
+def scatter_rows(n: int) -> np.ndarray:
+    """The rows a scatter plot draws: all of ``n``, or a seeded random sample of
+    :data:`SCATTER_POINTS` (sorted), so drawing costs the same at any data size."""
+    if n <= SCATTER_POINTS:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(SCATTER_SEED).choice(n, SCATTER_POINTS, replace=False))
+
+
+def scatter_note(n: int) -> str:
+    """A caption sentence saying the scatter plots draw a sample ("" when they draw every row)."""
+    if n <= SCATTER_POINTS:
+        return ""
+    return f" Drawn: a random sample of {SCATTER_POINTS:,} of the {n:,} rows."
 
 
 def _scatter_kwargs(n: int) -> dict:
@@ -58,11 +76,14 @@ def pred_vs_actual_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool 
     p = _space(pred, log_space)
     fig = new_figure(5.0, width=5.6)
     ax = fig.add_subplot()
-    ax.scatter(y, p, color=PALETTE[0], **_scatter_kwargs(len(y)))
+    drawn = scatter_rows(len(y))
+    ax.scatter(y[drawn], p[drawn], color=PALETTE[0], **_scatter_kwargs(len(drawn)))
+    # the diagonal spans every row, not only the drawn ones
     lo = float(np.nanmin([y.min(), p.min()]))
     hi = float(np.nanmax([y.max(), p.max()]))
     ax.plot([lo, hi], [lo, hi], ls="--", color=MEAN_COLOR, lw=1.5, label="perfect prediction")
     unit = " (log)" if log_space else ""
+    _in_target_units(ax, "xy", y_true, log_space)
     ax.set(xlabel=f"Actual{unit}", ylabel=f"Predicted{unit}", title="Predicted vs actual")
     ax.legend(loc="upper left")
     fit_margins(fig, ax)
@@ -76,9 +97,11 @@ def residuals_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool = Fal
     err = errors(y_true, pred, log_space)
     fig = new_figure(4.2, width=5.6)
     ax = fig.add_subplot()
-    ax.scatter(p, err, color=PALETTE[0], **_scatter_kwargs(len(p)))
+    drawn = scatter_rows(len(p))
+    ax.scatter(p[drawn], err[drawn], color=PALETTE[0], **_scatter_kwargs(len(drawn)))
     ax.axhline(0, color=MEAN_COLOR, ls="--", lw=1.5)
     unit = " (log)" if log_space else ""
+    _in_target_units(ax, "xy", y_true, log_space)
     ax.set(
         xlabel=f"Predicted{unit}",
         ylabel=f"Error: predicted − actual{unit}",
@@ -96,7 +119,10 @@ def residual_hist_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool =
     ax = fig.add_subplot()
     ax.hist(err, bins=40, color=PALETTE[0], alpha=0.85)
     ax.axvline(0, color=MEAN_COLOR, ls="--", lw=1.5)
-    ax.axvline(float(np.mean(err)), color=NEUTRAL, ls=":", lw=1.5, label=f"mean {np.mean(err):.3g}")
+    show = fmt.target_format(y_true, log_space)  # an error has the target's units and format
+    mean = float(np.mean(err))
+    ax.axvline(mean, color=NEUTRAL, ls=":", lw=1.5, label=f"mean error {show(mean)}")
+    _in_target_units(ax, "x", y_true, log_space)
     unit = " (log)" if log_space else ""
     ax.set(xlabel=f"Error: predicted − actual{unit}", ylabel="Rows", title="Residual distribution")
     ax.legend(loc="upper right")
@@ -126,23 +152,24 @@ def error_by_decile_figure(y_true: np.ndarray, pred: np.ndarray, log_space: bool
     ax.bar(x, table["mae"], color=PALETTE[0], label="mean |error|")
     ax.plot(x, table["bias"], "o-", color=MEAN_COLOR, label="mean error (bias)")
     ax.axhline(0, color=NEUTRAL, lw=0.8)
+    show = fmt.target_format(y_true)  # the deciles' ranges are actual values
     ax.set_xticks(
         x,
         [
-            f"D{i + 1}\n{compact(lo)}\n–{compact(hi)}"
+            f"D{i + 1}\n{show(lo)}\n–{show(hi)}"
             for i, lo, hi in zip(table["decile"], table["lo"], table["hi"], strict=True)
         ],
         fontsize=8.5,
     )
     unit = " (log)" if log_space else ""
+    _in_target_units(ax, "y", y_true, log_space)
     ax.set(
         xlabel="Decile of the actual target (range of actual values)",
         ylabel=f"Error{unit}",
         title="Error by target decile",
     )
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    legend_width = text_width(["mean error (bias)"], STYLE["legend.fontsize"]) + 0.75
-    fit_margins(fig, ax, right=legend_width)
+    legend = legend_below(fig, ax, ncols=2)
+    fit_margins(fig, ax, extra_bottom=legend)
     return fig
 
 

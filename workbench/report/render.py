@@ -7,7 +7,7 @@ from collections.abc import Callable
 from matplotlib.figure import Figure
 
 from workbench.report.html import FigureItem
-from workbench.report.style import to_png
+from workbench.report.style import css_size, to_png
 
 
 class Figures:
@@ -26,6 +26,8 @@ class Figures:
         return item
 
     def render_all(self) -> None:
-        """Draw every registered figure once and store its PNG."""
+        """Draw every registered figure once and store its PNG (drawn at twice the pixels it is
+        shown at) and the size it is shown at on the page."""
         for item, draw in zip(self.items, self._draws, strict=True):
             item.png = to_png(draw())
+            item.width, item.height = css_size(item.png)

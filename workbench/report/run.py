@@ -25,6 +25,7 @@ class Run:
     oof: pd.DataFrame
     config: dict[str, Any] = field(default_factory=dict)
     importance: pd.DataFrame | None = None
+    explanations: pd.DataFrame | None = None  # explanations.csv (SHAP models only)
     learning_curve: pd.DataFrame | None = None
     profile: dict[str, Any] | None = None
     tuning: dict[str, Any] | None = None
@@ -80,6 +81,12 @@ def load_run(run_dir: str | Path) -> Run:
     if (run_dir / "importance.csv").is_file():
         run.importance = _read_csv(
             run_dir / "importance.csv", run_dir, ["feature", "kind", "importance"]
+        )
+    if (run_dir / "explanations.csv").is_file():
+        run.explanations = _read_csv(
+            run_dir / "explanations.csv",
+            run_dir,
+            ["repeat", "fold", "id", "set", "rank", "feature", "shap", "value"],
         )
     if (run_dir / "learning_curve.csv").is_file():
         run.learning_curve = _read_csv(
@@ -151,10 +158,3 @@ def pool(run: Run, columns: list[str]) -> Pooled:
         folds=frame["fold"].to_numpy(),
         repeats=repeats,
     )
-
-
-def fold_ids(oof: pd.DataFrame) -> np.ndarray:
-    """A fold label per oof.csv row ("r<repeat> f<fold>" when there are repeats)."""
-    if oof["repeat"].nunique() > 1:
-        return ("r" + oof["repeat"].astype(str) + " f" + oof["fold"].astype(str)).to_numpy()
-    return oof["fold"].astype(str).to_numpy()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import struct
 from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
 
@@ -41,9 +42,28 @@ TRAIN_COLOR = PALETTE[1]
 VALID_COLOR = PALETTE[0]
 MEAN_COLOR = PALETTE[3]
 NEUTRAL = "#555555"
+# one colour per fold (matplotlib's tab10: ten clearly distinct hues, drawn opaque), and the mean
+# curve over them in near-black, so that no fold can be mistaken for the mean
+FOLD_COLORS = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]
+FOLD_MEAN_COLOR = "#111111"
+MANY_FOLDS_COLOR = "#9aa4ae"  # more folds than colours: thin grey lines, no legend
 
-DPI = 100
-WIDTH = 9.6  # inches: 960 px at DPI, for a ~1000 px wide page
+DPI = 100  # layout: one inch of a figure is shown as 100 CSS pixels on the page
+SCALE = 2  # figures are drawn at SCALE x DPI (sharp on high-density screens, and when opened)
+RENDER_DPI = DPI * SCALE
+WIDTH = 9.6  # inches: 960 CSS px, for a ~1000 px wide page
+LEGEND_SIZE = 9.5  # points, the same in every figure: legends never shrink with the data
 
 STYLE: dict[str, Any] = {
     **matplotlib.style.library["seaborn-v0_8-whitegrid"],
@@ -55,12 +75,12 @@ STYLE: dict[str, Any] = {
     "axes.labelsize": 10.5,
     "xtick.labelsize": 9.5,
     "ytick.labelsize": 9.5,
-    "legend.fontsize": 9,
-    "legend.title_fontsize": 9.5,
+    "legend.fontsize": LEGEND_SIZE,
+    "legend.title_fontsize": LEGEND_SIZE,
     "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
     "image.cmap": "Blues",
     "figure.dpi": DPI,
-    "savefig.dpi": DPI,
+    "savefig.dpi": RENDER_DPI,
     "figure.autolayout": False,
     # a fixed title position: matplotlib would otherwise measure the axes' tick labels on every
     # draw to lift the title above any top-side labels, and no report figure has those
@@ -180,13 +200,52 @@ def fit_margins(fig: Figure, ax: Axes, *, right: float = 0.25, extra_bottom: flo
     )
 
 
+def legend_below(fig: Figure, ax: Axes, *, ncols: int = 2) -> float:
+    """Put ``ax``'s legend under the plot, at the bottom of the figure, in :data:`LEGEND_SIZE`
+    points; grow the figure by its height and return that height in inches, for the bottom
+    margin. A legend outside the axes never hides a curve, and its size does not depend on how
+    many entries it has."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return 0.0
+    ncols = max(1, min(ncols, len(handles)))
+    rows = -(-len(handles) // ncols)
+    height = rows * LEGEND_SIZE * 1.45 / 72 + 0.2
+    width, fig_height = fig.get_size_inches()
+    fig.set_size_inches(width, fig_height + height)
+    ax.legend(
+        handles,
+        labels,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=fig.transFigure,
+        ncols=ncols,
+        fontsize=LEGEND_SIZE,
+        frameon=False,
+        borderaxespad=0.3,
+    )
+    return height
+
+
+def zero_based(ax: Axes, values: Iterable[float], *, pad: float = 0.08) -> None:
+    """A value axis that starts at zero (or below it, for negative values), so that bar lengths
+    compare honestly."""
+    array = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    lo = min([0.0, *array])
+    hi = max([0.0, *array])
+    span = (hi - lo) or 1.0
+    ax.set_ylim(lo - (pad * span if lo < 0 else 0.0), hi + pad * span if hi > 0 else 0.0)
+
+
 def to_png(fig: Figure) -> bytes:
-    """Render ``fig`` to PNG bytes (Agg, RGB, fast zlib level).
+    """Render ``fig`` to PNG bytes (Agg, RGB, fast zlib level) at :data:`RENDER_DPI`: the page
+    shows it at half its pixel size (:func:`css_size`).
 
     The margins are fixed by the plot function, so the figure is drawn once and encoded straight
     from the Agg buffer (``savefig`` would add its own overhead).
     """
     with matplotlib.rc_context(STYLE):
+        fig.set_dpi(RENDER_DPI)  # the layout is in inches, so only the pixel count changes
         canvas = FigureCanvasAgg(fig)  # attaches itself as fig.canvas
         canvas.draw()
         width, height = canvas.get_width_height(physical=True)
@@ -196,3 +255,10 @@ def to_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     image.convert("RGB").save(buf, format="png", compress_level=1)
     return buf.getvalue()
+
+
+def css_size(png: bytes) -> tuple[int, int]:
+    """The size in CSS pixels a PNG of :func:`to_png` is shown at on the page: its pixels over
+    :data:`SCALE` (its figure's inches at :data:`DPI`)."""
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk, first in every PNG
+    return round(width / SCALE), round(height / SCALE)
