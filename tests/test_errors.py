@@ -10,6 +10,7 @@ directory, no ``.partial``, no submission, no other file in the project).
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import subprocess
 import sys
@@ -282,6 +283,14 @@ def with_blank_columns(project: Path) -> None:
     edit_spec(project, "synth_binary", files=files)
 
 
+def read_only_runs(project: Path) -> list[str]:
+    if os.geteuid() == 0:
+        pytest.skip("root ignores permissions (runs-folder-is-a-file fails for root too)")
+    (project / "runs").mkdir()
+    (project / "runs").chmod(0o500)
+    return run_with(BASE)(project)
+
+
 def report_of(ref: Callable[[Path], str]) -> Callable[[Path], list[str]]:
     return lambda project: ["report", ref(project)]
 
@@ -524,6 +533,30 @@ CASES: dict[str, Case] = {
         ("fill_value 'z' is text", "numeric"),
         C + ": features[0]",
     ),
+    "step-ordinal-code-not-a-number": Case(
+        run_with(
+            changed(
+                features=[
+                    BASE_FEATURES[0],
+                    {"step": "ordinal", "columns": ["color"], "mapping": {"red": "x"}},
+                ]
+            )
+        ),
+        ("the code of 'red' must be a number, got 'x'",),
+        C + ": features[1]",
+    ),
+    "step-target-type-mismatch": Case(
+        run_with(
+            changed(
+                features=[
+                    BASE_FEATURES[0],
+                    {"step": "target_encode", "columns": ["color"], "target_type": "multiclass"},
+                ]
+            )
+        ),
+        ("target_type 'multiclass', but the fold's training rows have 2 classes", "auto"),
+        C + ": features[1]",
+    ),
     "step-drops-every-column": Case(
         run_with(changed(features=[{"step": "drop", "columns": "all"}])),
         ("no columns are left for the model",),
@@ -669,6 +702,11 @@ CASES: dict[str, Case] = {
         ("n_neighbors is 200", "only 160 training rows"),
         C + ": model.params.estimators[0].params.n_neighbors",
     ),
+    "model-class-weight-by-label": Case(
+        run_with(model("lightgbm", n_estimators=5, class_weight={"a": 2})),
+        ("lightgbm rejected the value: no such key 'a'", "class indices"),
+        C + ": model.params.class_weight",
+    ),
     "seed-negative": Case(
         run_with(changed(seed=-1)), ("greater than or equal to 0", "-1"), C + ": seed"
     ),
@@ -761,6 +799,9 @@ CASES: dict[str, Case] = {
     # where the run is written
     "runs-folder-is-a-file": Case(
         then_run(BASE)(file_where_folder("runs")), ("runs is a file",), "runs/synth_binary"
+    ),
+    "runs-folder-read-only": Case(
+        read_only_runs, ("cannot write here", "Permission denied"), "runs/synth_binary"
     ),
     "submissions-folder-is-a-file": Case(
         then_run(BASE)(file_where_folder("submissions")),

@@ -98,6 +98,7 @@ def test_multiclass_contributions_keep_every_class_column():
 
 
 def test_explain_fold_with_a_booster():
+    """Permutation importance forced on beside SHAP; by default a booster gets SHAP only."""
     rng = np.random.default_rng(2)
     X = pd.DataFrame(rng.normal(size=(600, 4)), columns=["a", "b", "c", "d"])
     X.index = pd.Index(np.arange(1000, 1600), name="Id")
@@ -108,7 +109,7 @@ def test_explain_fold_with_a_booster():
             "competition": "c",
             "name": "n",
             "model": {"kind": "lightgbm"},
-            "report": {"permutation_repeats": 2},
+            "report": {"permutation_repeats": 2, "permutation_importance": True},
         }
     )
     model = build_model(
@@ -137,3 +138,35 @@ def test_explain_fold_with_a_booster():
     assert worst.iloc[0]["id"] == biggest
     sample = out.explanations[out.explanations["set"] == "sample"]
     assert sample["id"].nunique() == 200 and sample["feature"].nunique() == 4
+
+
+def test_a_booster_gets_shap_and_no_permutation_importance_by_default():
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    y = X["a"].to_numpy() + rng.normal(size=300)
+    config = ExperimentConfig.model_validate(
+        {"competition": "c", "name": "n", "model": {"kind": "lightgbm"}}
+    )
+    assert config.report.permutation_importance == "auto"
+    model = build_model(
+        "lightgbm",
+        task="regression",
+        params={"n_estimators": 20},
+        seed=0,
+        n_threads=1,
+        n_classes=0,
+    )
+    model.fit(X.iloc[:200], y[:200])
+    valid = X.iloc[200:]
+    out = explain_fold(
+        config,
+        _problem("regression", "rmse", []),
+        model,
+        valid,
+        y[200:],
+        model.predict(valid),
+        model.predict,
+        n_train=200,
+        seed=0,
+    )
+    assert set(out.importance["kind"]) == {"model", "shap"}

@@ -8,7 +8,7 @@ voting ones included), then runs ``workbench run CONFIG --quiet``. The outcome m
 with a complete run (its directory and a submission in the sample's format), or exit 2 with one
 ``error:`` message and nothing written. Any other exception fails, with the config shown.
 
-Bounded for CI (``WORKBENCH_FUZZ_EXAMPLES``, default 40, derandomized: the same examples every
+Bounded for CI (``WORKBENCH_FUZZ_EXAMPLES``, default 100, derandomized: the same examples every
 time). To hunt locally, run more and vary them::
 
     WORKBENCH_FUZZ_EXAMPLES=1000 WORKBENCH_FUZZ_SEED=7 .venv/bin/python -m pytest tests/test_fuzz.py
@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from workbench.cli import main
 
-EXAMPLES = int(os.environ.get("WORKBENCH_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("WORKBENCH_FUZZ_EXAMPLES", "100"))
 SEED = os.environ.get("WORKBENCH_FUZZ_SEED")
 
 NAMES = ["x", "größe", "列1", "a b", "x[0]", "<y>", "col,1", "Ω", "1", "Age", "n_2", "é"]
@@ -717,10 +717,11 @@ def check_complete_run(root: Path, run_id: str, competition: dict[str, Any]) -> 
 
 
 def check_user_error(root: Path, err: str) -> None:
+    """One message: ``error: <where>: <what>``, then only its indented hint lines (no
+    library warning or native log line before it, no traceback)."""
     lines = err.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith("error:")]
-    assert len(starts) == 1, f"expected one 'error:' message, got:\n{err}"
-    assert all(line.startswith(" ") for line in lines[starts[0] + 1 :]), err
+    assert lines and lines[0].startswith("error: "), f"expected one 'error:' message:\n{err}"
+    assert all(line.startswith(" ") for line in lines[1:]), err
     assert "Traceback" not in err, err
     assert not written(root), f"a failed run left {written(root)}"
 
@@ -747,6 +748,7 @@ def run_example(
         note(f"exit {code}\nstdout: {out}\nstderr: {err}")
         assert code in (0, 2), f"exit code {code}:\n{err}"
         if code == 0:
+            assert err == "", f"--quiet printed on stderr:\n{err}"
             check_complete_run(root, out.strip(), competition)
         else:
             assert out == ""

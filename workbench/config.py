@@ -89,7 +89,9 @@ def report_shorthand(value: Any) -> Any:
 
 class ReportConfig(_Strict):
     enabled: bool = True
-    permutation_importance: bool = True
+    # auto: for models without SHAP values (the boosters' TreeSHAP is their view, and costs
+    # far less than predicting every shuffled copy); true/false force it
+    permutation_importance: bool | Literal["auto"] = "auto"
     permutation_repeats: int = Field(5, ge=1)
     learning_curve: bool = False
 

@@ -19,7 +19,14 @@ from workbench.cv import quantile_bins
 from workbench.models import Model
 from workbench.prepare import Problem
 
-REPORT_ROWS = 2_000  # validation rows per fold that permutation importance and SHAP look at
+REPORT_ROWS = 2_000  # validation rows per fold the report's computations look at, at most
+# Their cost also grows with the model: TreeSHAP with the number of trees, permutation importance
+# with the number of columns. Per fold, at most this many row x tree (row x column x repeat)
+# units are spent, with a floor of rows so the figures stay readable.
+SHAP_ROW_TREES = 60_000
+MIN_SHAP_ROWS = 20
+PERMUTATION_CELLS = 2_000_000
+MIN_PERMUTATION_ROWS = 100
 WORST_ROWS = 15  # worst-predicted rows per fold explained (the report shows the worst overall)
 TOP_FEATURES = 20  # features per fold whose SHAP values are kept for the sampled rows
 WHY_FEATURES = 3  # features named for each worst-predicted row
@@ -47,6 +54,12 @@ def report_rows(y: np.ndarray, task: str, seed: int, max_rows: int = REPORT_ROWS
     except ValueError:  # a stratum with a single row cannot be split: draw plainly
         kept = np.random.default_rng(seed).choice(n, max_rows, replace=False)
     return np.sort(kept)
+
+
+def _within(sample: np.ndarray, y: np.ndarray, task: str, seed: int, budget: int) -> np.ndarray:
+    """At most ``budget`` rows of ``sample``, stratified."""
+    keep = report_rows(y[sample], task, seed, max_rows=budget)
+    return sample[keep]
 
 
 def worst_rows(
@@ -84,29 +97,33 @@ def explain_fold(
     own = model.importance()
     if own is not None and len(own) == len(names):
         frames.append(_importance_frame(names, "model", model.importance_kind, own, 0.0, n_train))
-    if config.report.permutation_importance:
+    # One TreeSHAP call for the sampled rows and the fold's worst rows, within the budget.
+    worst = worst_rows(problem, y_valid, valid_pred)
+    trees = model.tree_count()
+    shap_budget = max(MIN_SHAP_ROWS, SHAP_ROW_TREES // max(1, trees or 1) - len(worst))
+    shap_rows = _within(sample, y_valid, problem.task, seed, shap_budget)
+    both = model.contributions(X_valid.iloc[np.r_[shap_rows, worst]])
+    shap = None if both is None else both[: len(shap_rows)]
+    wanted = config.report.permutation_importance
+    if wanted is True or (wanted == "auto" and shap is None):
+        cells = PERMUTATION_CELLS // max(1, len(names) * config.report.permutation_repeats)
+        rows = _within(sample, y_valid, problem.task, seed, max(MIN_PERMUTATION_ROWS, cells))
         mean, std = _permutation(
-            config,
-            problem,
-            predict,
-            X_valid.iloc[sample],
-            y_valid[sample],
-            valid_pred[sample],
-            seed,
+            config, problem, predict, X_valid.iloc[rows], y_valid[rows], valid_pred[rows], seed
         )
         drop = f"drop in {problem.metric.name}"
-        frames.append(_importance_frame(names, "permutation", drop, mean, std, len(sample)))
+        frames.append(_importance_frame(names, "permutation", drop, mean, std, len(rows)))
     explanations = pd.DataFrame()
-    shap = model.contributions(X_valid.iloc[sample])
     if shap is not None:
         # mean |SHAP| per feature over the sampled rows (and over the classes of a multiclass task)
         mean_abs = np.abs(shap).mean(axis=(0, 1))
-        frames.append(_importance_frame(names, "shap", "mean |SHAP|", mean_abs, 0.0, len(sample)))
-        worst = worst_rows(problem, y_valid, valid_pred)
+        frames.append(
+            _importance_frame(names, "shap", "mean |SHAP|", mean_abs, 0.0, len(shap_rows))
+        )
         explanations = pd.concat(
             [
-                _sample_values(problem, X_valid, y_valid, sample, shap, mean_abs),
-                _why(problem, model, X_valid, valid_pred, worst),
+                _sample_values(problem, X_valid, y_valid, shap_rows, shap, mean_abs),
+                _why(problem, X_valid, valid_pred, worst, both[len(shap_rows) :]),
             ],
             ignore_index=True,
         )
@@ -199,12 +216,10 @@ def _sample_values(
 
 
 def _why(
-    problem: Problem, model: Model, X: pd.DataFrame, pred: np.ndarray, worst: np.ndarray
+    problem: Problem, X: pd.DataFrame, pred: np.ndarray, worst: np.ndarray, shap: np.ndarray
 ) -> pd.DataFrame:
-    """For each worst-predicted row, the features that pushed its prediction most (multiclass:
-    toward the class it predicted), largest |SHAP| first."""
-    shap = model.contributions(X.iloc[worst])
-    assert shap is not None
+    """For each worst-predicted row (``shap``: its SHAP values), the features that pushed its
+    prediction most (multiclass: toward the class it predicted), largest |SHAP| first."""
     output = np.argmax(pred[worst], axis=1) if problem.task == "multiclass" else 0
     values = shap[np.arange(len(worst)), output]
     top = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :WHY_FEATURES]

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import re
 import signal
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -322,21 +323,38 @@ def _run_worker(worker: _Worker) -> None:
     space = search_space(prepared)
     # Ctrl-C: the running trial is recorded as failed; the study keeps every finished one
     with contextlib.suppress(KeyboardInterrupt):
-        optimize(
-            prepared,
-            study,
-            space,
-            trials=worker.trials,
-            timeout=worker.timeout,
-            n_threads=worker.n_threads,
-            on_trial=None if worker.quiet else TrialPrinter(worker.trials, worker.timeout),
-        )
+        _work(prepared, study, space, worker, _to_stderr)
+
+
+def _to_stderr(text: str) -> None:
+    """Workers' trial lines go to stderr, like the run's progress: stdout is the run id."""
+    print(text, file=sys.stderr, flush=True)
+
+
+def _work(
+    prepared: Prepared,
+    study: Any,
+    space: dict[str, Distribution],
+    worker: _Worker,
+    write: Callable[[str], None],
+) -> None:
+    """One worker's share of the study, printing its trials unless quiet."""
+    printer = None if worker.quiet else TrialPrinter(worker.trials, worker.timeout, write)
+    optimize(
+        prepared,
+        study,
+        space,
+        trials=worker.trials,
+        timeout=worker.timeout,
+        n_threads=worker.n_threads,
+        on_trial=printer,
+    )
 
 
 class TrialPrinter:
     """One line per finished trial: state, score, best so far, counts and an ETA."""
 
-    def __init__(self, trials: int, timeout: float | None, write: Callable[[str], None] = print):
+    def __init__(self, trials: int, timeout: float | None, write: Callable[[str], None]):
         self.trials = trials
         self.deadline = time.monotonic() + timeout if timeout else None
         self.started = time.monotonic()
@@ -431,15 +449,7 @@ def _run_workers(
     for child in children:
         child.start()
     try:
-        optimize(
-            prepared,
-            study,
-            space,
-            trials=worker.trials,
-            timeout=worker.timeout,
-            n_threads=worker.n_threads,
-            on_trial=None if worker.quiet else TrialPrinter(worker.trials, worker.timeout, say),
-        )
+        _work(prepared, study, space, worker, say)
         for child in children:
             child.join()
     except BaseException:

@@ -190,6 +190,13 @@ class Ordinal(Step):
                 self.mappings_[column] = dict(per_column[column])
             elif shared is not None:
                 self.mappings_[column] = dict(shared)
+        for mapping in self.mappings_.values():
+            for value, code in mapping.items():
+                if not isinstance(code, int | float) or isinstance(code, bool):
+                    raise StepConfigError(
+                        f"ordinal: the code of {value!r} must be a number, got {code!r}",
+                        hint="write e.g. mapping: {Po: 1, Fa: 2, TA: 3, Gd: 4, Ex: 5}",
+                    )
         self.learned_ = [c for c in self.columns_ if c not in self.mappings_]
         # Categories in sorted order, as scikit-learn's OrdinalEncoder would learn them;
         # a pandas Index does the lookup (vectorised, ~2x faster than OrdinalEncoder; -1 for
@@ -284,6 +291,13 @@ class TargetEncode(Step):
             raise StepConfigError(
                 f"target_encode: cannot encode for a target of type {kind!r}",
                 hint="set target_type to continuous, binary or multiclass",
+            )
+        n_classes = len(np.unique(target)) if kind != "continuous" else 0
+        if (kind == "binary" and n_classes != 2) or (kind == "multiclass" and n_classes < 3):
+            raise StepConfigError(
+                f"target_encode: target_type {kind!r}, but the fold's training rows have "
+                f"{n_classes} classes",
+                hint="leave target_type at auto",
             )
         splitter = KFold if kind == "continuous" else StratifiedKFold
         self.encoder_ = TargetEncoder(

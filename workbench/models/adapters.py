@@ -88,6 +88,10 @@ class Adapter:
         (outputs: 1, or one per fitted class), in the model's raw units; None if it has none."""
         return None
 
+    def tree_count(self, estimator: Any) -> int | None:
+        """Trees in the fitted model (all classes): what TreeSHAP's cost per row grows with."""
+        return None
+
 
 class SklearnAdapter(Adapter):
     """scikit-learn estimators; SVC can be wrapped to give calibrated probabilities."""
@@ -256,6 +260,9 @@ class LightGBMAdapter(Adapter):
         values = np.asarray(estimator.predict(X, pred_contrib=True), dtype=float)
         return _without_bias(values, len(X), X.shape[1])
 
+    def tree_count(self, estimator: Any) -> int | None:
+        return int(estimator.booster_.num_trees())
+
 
 # XGBoost's native names accepted besides the scikit-learn ones.
 _XGB_NATIVE = (
@@ -322,6 +329,11 @@ class XGBoostAdapter(Adapter):
             xgboost.DMatrix(X), pred_contribs=True, iteration_range=trees
         )
         return _without_bias(np.asarray(values, dtype=float), len(X), X.shape[1])
+
+    def tree_count(self, estimator: Any) -> int | None:
+        outputs = getattr(estimator, "n_classes_", 1)
+        per_round = outputs if outputs > 2 else 1
+        return int(estimator.get_booster().num_boosted_rounds()) * per_round
 
 
 _BAD_NAME = re.compile(r'[\[\]<>{}",:]')

@@ -96,6 +96,10 @@ class Model:
         full[:, self._classes] = values
         return full
 
+    def tree_count(self) -> int | None:
+        """Trees in the fitted model (None for models that are not tree ensembles)."""
+        return self.adapter.tree_count(self.estimator)
+
     @property
     def importance_kind(self) -> str:
         """What :meth:`importance` measures ("gain", "|coefficient|", ...), once fitted."""

@@ -34,7 +34,8 @@ def _library_errors() -> tuple[type[BaseException], ...]:
     """Exception types a library raises for a bad parameter value (only those loaded)."""
     import sys
 
-    errors: list[type[BaseException]] = [ValueError, TypeError, OverflowError]
+    # KeyError: a mapping parameter naming what does not exist (class_weight: {yes: 2})
+    errors: list[type[BaseException]] = [ValueError, TypeError, OverflowError, KeyError]
     lightgbm = sys.modules.get("lightgbm")
     if lightgbm is not None:
         errors.append(lightgbm.basic.LightGBMError)
@@ -53,7 +54,8 @@ def rejected_parameters(kind: str, params: dict[str, Any]) -> Iterator[None]:
     except UserError:
         raise
     except _library_errors() as exc:
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        text = f"no such key {exc.args[0]!r}" if isinstance(exc, KeyError) and exc.args else exc
+        lines = [line.strip() for line in str(text).splitlines() if line.strip()]
         named = [m.group(1) for pattern in _NAMED for m in pattern.finditer(str(exc))]
         name = next((n for n in named if n in params), None)
         # the line that names the parameter says what is wrong with it (XGBoost adds its doc)
@@ -65,10 +67,20 @@ def rejected_parameters(kind: str, params: dict[str, Any]) -> Iterator[None]:
             if name
             else f"{kind} could not be fitted with these parameters on this data: {message}",
             where=f"model.params.{name}" if name else "model.params",
-            hint="check the value against the library's documentation for this parameter"
+            hint=parameter_hint(name)
             if name
             else "check model.params against the library's documentation",
         ) from None
+
+
+def parameter_hint(name: str) -> str:
+    """What to do about a value the library rejected."""
+    if name == "class_weight":
+        return (
+            "class_weight maps class indices to weights: the workbench encodes the classes as "
+            "0, 1, ... in sorted order (e.g. {0: 1, 1: 3}), or use 'balanced'"
+        )
+    return "check the value against the library's documentation for this parameter"
 
 
 def check_values(kind: str, *, task: str, params: dict[str, Any], n_classes: int) -> None:
@@ -104,8 +116,9 @@ def check_values(kind: str, *, task: str, params: dict[str, Any], n_classes: int
             message = exc.message.replace(
                 "could not be fitted with these parameters on this data", "rejected the value"
             )
-            hint = "check the value against the library's documentation for this parameter"
-            raise UserError(message, where=f"model.params.{name}", hint=hint) from None
+            raise UserError(
+                message, where=f"model.params.{name}", hint=parameter_hint(name)
+            ) from None
         raise
 
 

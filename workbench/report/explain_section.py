@@ -140,7 +140,15 @@ def importance_notes(run: Run) -> list[str]:
             "importance above is not comparable across its members."
         )
     if _kind_rows(run, "shap") is not None:
-        notes.append("SHAP values of this model are in the next section.")
+        notes.append(
+            "SHAP values of this model are in the next section"
+            + (
+                " (permutation importance is left out when SHAP values exist: set "
+                "report.permutation_importance: true to add it)."
+                if _kind_rows(run, "permutation") is None
+                else "."
+            )
+        )
     elif _kind_rows(run, "permutation") is not None:
         notes.append(
             "No SHAP values for this model (only LightGBM and XGBoost compute them exactly): "

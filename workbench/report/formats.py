@@ -20,7 +20,7 @@ import numpy as np
 MISSING = "—"
 
 
-def _number(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
     """``value`` as a finite float, or ``None`` (missing, not a number, inf or NaN)."""
     if value is None or isinstance(value, bool):
         return None
@@ -33,7 +33,7 @@ def _number(value: Any) -> float | None:
 
 def score(value: Any) -> str:
     """A score: 4 decimals (``0.8530``, ``25,432.1234``)."""
-    number = _number(value)
+    number = as_number(value)
     return MISSING if number is None else f"{number:,.4f}"
 
 
@@ -44,25 +44,25 @@ def score_pm(mean: Any, std: Any) -> str:
 
 def count(value: Any) -> str:
     """A count (rows, trees): an integer with thousands separators."""
-    number = _number(value)
+    number = as_number(value)
     return MISSING if number is None else f"{round(number):,d}"
 
 
 def threshold(value: Any) -> str:
     """A decision threshold: 3 decimals."""
-    number = _number(value)
+    number = as_number(value)
     return MISSING if number is None else f"{number:.3f}"
 
 
 def percent(value: Any, digits: int = 1) -> str:
     """A share as a percentage (``20.5%``)."""
-    number = _number(value)
+    number = as_number(value)
     return MISSING if number is None else f"{number:.{digits}%}"
 
 
 def duration(seconds: Any) -> str:
     """A duration: ``35 ms`` below a second, ``1.2 s``, ``1 min 15 s``, ``2 h 5 min``."""
-    number = _number(seconds)
+    number = as_number(seconds)
     if number is None:
         return MISSING
     if number < 1:
@@ -79,7 +79,7 @@ def duration(seconds: Any) -> str:
 def is_large_scale(values: Iterable[Any]) -> bool:
     """Whether values of this quantity read best as integers: their typical size is 100 or more
     (prices, areas, counts), so decimals are noise."""
-    array = np.asarray([v for v in (_number(v) for v in values) if v is not None], dtype=float)
+    array = np.asarray([v for v in (as_number(v) for v in values) if v is not None], dtype=float)
     return bool(len(array)) and float(np.median(np.abs(array))) >= 100
 
 
@@ -90,13 +90,13 @@ def target_format(values: Iterable[Any], log_space: bool = False) -> Callable[[A
     if not log_space and is_large_scale(values):
 
         def integer(value: Any) -> str:
-            number = _number(value)
+            number = as_number(value)
             return MISSING if number is None else f"{number:,.0f}"
 
         return integer
 
     def decimals(value: Any) -> str:
-        number = _number(value)
+        number = as_number(value)
         return MISSING if number is None else f"{number:,.4f}"
 
     return decimals

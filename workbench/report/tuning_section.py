@@ -26,25 +26,15 @@ SLICES = 2
 EDGE = 0.02  # a best value this close to the end of its range (as a share of it) is "at" it
 
 
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def trials(tuning: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The trials of ``tuning.json``, normalised: ``number``, ``state`` (complete, pruned, fail,
     running; a trial without one is complete when it has a value), ``value`` (finite float or
     ``None``), ``params``, ``seconds`` and ``error``. Entries without a number are dropped."""
     out = []
     for trial in tuning.get("trials") or []:
-        if not isinstance(trial, Mapping) or _number(trial.get("number")) is None:
+        if not isinstance(trial, Mapping) or fmt.as_number(trial.get("number")) is None:
             continue
-        value = _number(trial.get("value"))
+        value = fmt.as_number(trial.get("value"))
         state = str(trial.get("state") or ("complete" if value is not None else "fail")).lower()
         params = trial.get("params")
         out.append(
@@ -53,7 +43,7 @@ def trials(tuning: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "state": state,
                 "value": value,
                 "params": dict(params) if isinstance(params, Mapping) else {},
-                "seconds": _number(trial.get("seconds")),
+                "seconds": fmt.as_number(trial.get("seconds")),
                 "error": trial.get("error"),
             }
         )
@@ -64,7 +54,7 @@ def state_counts(tuning: Mapping[str, Any], rows: list[dict[str, Any]]) -> dict[
     """Trials by lower-case state: ``counts`` of tuning.json, else counted from the trials."""
     counts = tuning.get("counts")
     if isinstance(counts, Mapping) and counts:
-        return {str(k).lower(): int(v) for k, v in counts.items() if _number(v) is not None}
+        return {str(k).lower(): int(v) for k, v in counts.items() if fmt.as_number(v) is not None}
     out: dict[str, int] = {}
     for trial in rows:
         out[trial["state"]] = out.get(trial["state"], 0) + 1
@@ -192,9 +182,9 @@ def _greater_is_better(run: Run, tuning: Mapping[str, Any]) -> bool:
 
 def _comparison(section: Section, run: Run, tuning: Mapping[str, Any]) -> None:
     """The three honest numbers, and which parameters this run kept and why."""
-    best_value = _number(tuning.get("best_value"))
-    untuned = _number(tuning.get("untuned_fresh"))
-    tuned = _number(tuning.get("tuned_fresh"))
+    best_value = fmt.as_number(tuning.get("best_value"))
+    untuned = fmt.as_number(tuning.get("untuned_fresh"))
+    tuned = fmt.as_number(tuning.get("tuned_fresh"))
     if best_value is None and untuned is None and tuned is None:
         return
     metric = str(tuning.get("metric") or run.metric)
@@ -295,7 +285,7 @@ def _edge_notes(tuning: Mapping[str, Any], best: Mapping[str, Any]) -> list[str]
     space = tuning.get("space") if isinstance(tuning.get("space"), Mapping) else {}
     notes = []
     for path, dist in space.items():
-        value = _number(best.get(path))
+        value = fmt.as_number(best.get(path))
         bounds = ptune.range_bounds(dist) if isinstance(dist, Mapping) else None
         if value is None or bounds is None or bounds[0] >= bounds[1]:
             continue
@@ -334,7 +324,7 @@ def _importances(tuning: Mapping[str, Any]) -> dict[str, float]:
     raw = tuning.get("param_importances")
     if not isinstance(raw, Mapping):
         return {}
-    out = {str(k): _number(v) for k, v in raw.items()}
+    out = {str(k): fmt.as_number(v) for k, v in raw.items()}
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -348,7 +338,7 @@ def _figures(
     gib = _greater_is_better(run, tuning)
     metric = str(tuning.get("metric") or run.metric)
     best_number = tuning.get("best_trial")
-    best_number = int(best_number) if _number(best_number) is not None else None
+    best_number = int(best_number) if fmt.as_number(best_number) is not None else None
     if any(t["value"] is not None for t in rows) or any(t["state"] == "fail" for t in rows):
         section.figure(
             figs.make(
