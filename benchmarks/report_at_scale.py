@@ -192,7 +192,9 @@ def scale(args: argparse.Namespace, tmp: Path) -> dict:
                 if variant == "on":
                     last_on_run = result.run_dir
             print(
-                f"  repeat {i + 1} {variant:>3}: {wall:8.1f} s  OOF log loss {score!r}", flush=True
+                f"  repeat {i + 1} {variant:>3}: {wall:8.1f} s  OOF log loss {score!r}  "
+                f"(load average {loads[-1][0]:.1f} -> {loads[-1][1]:.1f})",
+                flush=True,
             )
 
     raw, off, on = (median(times[k]) for k in ("raw", "off", "on"))

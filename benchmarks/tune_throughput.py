@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import optuna
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -63,7 +64,7 @@ def plain_loop(project: Project, budget: float) -> tuple[int, float]:
             import lightgbm
 
             self.features_ = prepared.features.build()
-            Xt, yt = self.features_.fit_transform(X, y)
+            Xt, yt = self.features_.fit_transform(X, pd.Series(y, index=X.index))
             self.model_ = lightgbm.LGBMRegressor(
                 **self.params, random_state=config.seed, n_jobs=threads
             ).fit(Xt, TargetTransform("log1p").forward(np.asarray(yt)))
@@ -95,8 +96,9 @@ def plain_loop(project: Project, budget: float) -> tuple[int, float]:
         )
         return float(-scores.mean())
 
-    study = optuna.create_study(
-        direction="minimize", sampler=optuna.samplers.TPESampler(seed=config.seed)
+    study = optuna.create_study(  # the sampler the workbench uses
+        direction="minimize",
+        sampler=optuna.samplers.TPESampler(seed=config.seed, multivariate=True),
     )
     study.optimize(objective, timeout=budget)
     return len(study.trials), study.best_value

@@ -38,6 +38,8 @@ class Case:
     words: tuple[str, ...]  # all must appear in the message
     where: str  # the file and/or field the first line must name
     subprocess: bool = False  # through ``python -m workbench`` instead of ``main``
+    # a mistake only one fold's data shows may come after the lines of the folds before it
+    after_folds: bool = False
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -225,6 +227,14 @@ def rare_class(project: Path) -> None:
     edit_csv(path, lambda f: f.assign(label=["rare", "rare", *f["label"][2:]]))
 
 
+def rare_rows(count: int) -> Callable[[Path], None]:
+    def breaker(project: Path) -> None:
+        path = data(project, "train.csv", "synth_multi")
+        edit_csv(path, lambda f: f.assign(label=["rare"] * count + list(f["label"][count:])))
+
+    return breaker
+
+
 def extreme_test_rows(project: Path) -> None:
     path = data(project, "test.csv", "synth_reg")
     edit_csv(path, lambda f: f.assign(x1=[-1e6, *f["x1"][1:]]))
@@ -251,6 +261,10 @@ def repeated_header(project: Path) -> None:
     path = data(project, "train.csv")
     header, rest = path.read_text().split("\n", 1)
     path.write_text(header.replace("x2", "x1") + "\n" + rest)
+
+
+def text_in_numbers(project: Path) -> None:
+    edit_csv(data(project, "test.csv"), lambda f: f.assign(x2=["abc", *f["x2"][1:]]))
 
 
 def empty_id(project: Path) -> None:
@@ -318,8 +332,8 @@ CASES: dict[str, Case] = {
     ),
     "config-yaml-syntax": Case(
         raw_config("competition: synth_binary\nmodel: {kind: logistic\nreport: false\n"),
-        ("YAML syntax error",),
-        C + ":",
+        ("YAML syntax error", "started on line 2"),
+        C + ":3",
     ),
     "config-not-utf8": Case(
         raw_config(b"competition: synth_binary\nname: caf\xe9\nmodel: {kind: logistic}\n"),
@@ -479,6 +493,13 @@ CASES: dict[str, Case] = {
         then_run({**REG, "model": {"kind": "ridge"}})(text_target),
         ("regression target 'label' is not numeric",),
         "synth_reg/data/train.csv",
+    ),
+    "data-test-text-in-numbers": Case(
+        then_run(changed(features=[*BASE_FEATURES, {"step": "scale", "columns": ["x2"]}]))(
+            text_in_numbers
+        ),
+        ("column 'x2' holds numbers in the training file but text in the test file", "'abc'"),
+        TEST,
     ),
     "data-test-lacks-column": Case(
         then_run(BASE)(test_lacks_column), ("lacks training column", "noise"), TEST
@@ -702,6 +723,14 @@ CASES: dict[str, Case] = {
         ("n_neighbors is 200", "only 160 training rows"),
         C + ": model.params.estimators[0].params.n_neighbors",
     ),
+    "svm-class-too-rare-to-calibrate": Case(
+        then_run({**MULTI, "model": {"kind": "svm"}, "cv": {"folds": 2, "scheme": "kfold"}})(
+            rare_rows(1)
+        ),
+        ("svm calibrates its class probabilities", "a class has 1 in this fold"),
+        C + ": model.kind",
+        after_folds=True,
+    ),
     "model-class-weight-by-label": Case(
         run_with(model("lightgbm", n_estimators=5, class_weight={"a": 2})),
         ("lightgbm rejected the value: no such key 'a'", "class indices"),
@@ -850,6 +879,8 @@ def test_user_error(project, capfd, case_id):
 
     assert code == 2, err
     assert out == ""
+    if case.after_folds:
+        err = re.sub(r"^  fold \d+ \(repeat \d+\) .*\n", "", err, flags=re.M)
     assert err.startswith("error: "), err  # nothing before it: no fold line, no warning
     lines = err.splitlines()
     assert all(line.startswith(" ") for line in lines[1:]), err  # one message: hints indented
@@ -896,6 +927,14 @@ ACCEPTED: dict[str, Callable[[Path], list[str]]] = {
     ),
     # a compressed CSV named so is read (the hint for a .csv one said `.gzip`, which was not)
     "data-compressed-and-named-so": then_run(BASE)(train_file_named("train.csv.gz", gzip.compress)),
+    # XGBoost's float32 probabilities sum to 1 only to ~1e-7: log loss warned on the terminal
+    "xgboost-multiclass-log-loss": run_with(
+        {**MULTI, "metric": "log_loss", "model": {"kind": "xgboost", "params": {"n_estimators": 5}}}
+    ),
+    # svm's calibration ran a 5-fold CV inside each fold: a class of 2-4 training rows failed
+    "svm-small-class": then_run({**MULTI, "model": {"kind": "svm"}, "cv": {"folds": 2}})(
+        rare_rows(4)
+    ),
     # a key listed twice: "cannot insert color, already exists"
     "group-key-twice": run_with(
         changed(
@@ -927,9 +966,11 @@ ACCEPTED: dict[str, Callable[[Path], list[str]]] = {
 def test_valid_config_runs(project, capfd, case_id):
     argv = ACCEPTED[case_id](project)
     assert main([*argv, "--quiet"]) == 0, capfd.readouterr().err
-    run_id = capfd.readouterr().out.strip()
-    assert (project / "runs" / "synth_binary" / run_id / "metrics.json").is_file()
-    assert (project / "submissions" / "synth_binary" / f"{run_id}.csv").is_file()
+    captured = capfd.readouterr()
+    assert captured.err == ""  # --quiet: the run id only (library warnings go to run.log)
+    run_id = captured.out.strip()
+    assert len(list(project.glob(f"runs/*/{run_id}/metrics.json"))) == 1
+    assert len(list(project.glob(f"submissions/*/{run_id}.csv"))) == 1
 
 
 def test_library_warnings_go_to_the_run_log(project, capfd):

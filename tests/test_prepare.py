@@ -61,3 +61,13 @@ def test_feature_spec_digest_follows_steps_seed_and_code(project):
     (project / "competitions/synth_binary/features.py").write_text("# changed\n")
     changed_code = prepare(write_config(project, "p", LOGISTIC_BINARY)).features
     assert changed_code.digest != features.digest
+
+
+def test_scores_only_gives_the_same_validation_scores_and_skips_the_rest(project):
+    """What tuning trials run: the CV score without training score or test predictions."""
+    prepared = prepare(write_config(project, "p", LOGISTIC_BINARY))
+    full, trial = run_cv(prepared), run_cv(prepared, scores_only=True)
+    np.testing.assert_array_equal(full.oof, trial.oof)
+    assert full.scores("valid_score").tolist() == trial.scores("valid_score").tolist()
+    assert np.isnan(trial.scores("train_score")).all()
+    assert len(trial.test_pred) == 0 and len(full.test_pred) == 60

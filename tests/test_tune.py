@@ -120,6 +120,8 @@ def test_space_errors_before_any_trial(project, space, message):
 
 
 def _study_exists(project, name):
+    if not (project / "runs/synth_binary" / JOURNAL_FILE).is_file():
+        return False
     try:
         _study(project, name)
     except KeyError:
@@ -228,3 +230,25 @@ def test_two_processes_share_one_study_on_postgresql(project):
     trials = study.get_trials()
     assert sum(t.state.is_finished() for t in trials) >= 10
     optuna.delete_study(study_name=name, storage=url)
+
+
+@pytest.mark.parametrize(
+    ("space", "extra", "words"),
+    [
+        ({"num_leafs": {"int": [2, 8]}}, [], "tune.space"),
+        ({"C": {"float": [10, 1]}}, [], "greater than high"),
+        (C_SPACE, ["--trials", "0"], "must be > 0"),
+    ],
+)
+def test_tune_cli_errors_exit_2_before_any_trial(project, capsys, space, extra, words):
+    from workbench.cli import main
+
+    path = _config(project, "cli-error", space)
+    try:
+        code = main(["tune", str(path), *extra])
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    assert not _study_exists(project, "cli-error")

@@ -170,6 +170,7 @@ def load_frames(competition: Competition) -> Frames:
             where=str(files["test"]),
             hint="train and test must share their feature columns",
         )
+    _check_column_kinds(train, test, spec.target, files["test"])
     if spec.task == "regression" and not pd.api.types.is_numeric_dtype(train[spec.target]):
         raise UserError(
             f"regression target {spec.target!r} is not numeric", where=str(files["train"])
@@ -178,6 +179,30 @@ def load_frames(competition: Competition) -> Frames:
         raise UserError(f"target {spec.target!r} has a single class", where=str(files["train"]))
     test = test[[c for c in train.columns if c != spec.target]]
     return Frames(train=train, test=test, sample_submission=sample, files=files)
+
+
+def _check_column_kinds(train: pd.DataFrame, test: pd.DataFrame, target: str, path: Path) -> None:
+    """A column of numbers in the training file must hold numbers in the test file too: a
+    stray text value there ("abc", "-") would otherwise surface as a step or model failure."""
+    for column in train.columns:
+        if column == target or column not in test.columns:
+            continue
+        values = test[column]
+        numbers = pd.api.types.is_numeric_dtype(train[column]) and train[column].notna().any()
+        if not numbers or values.isna().all():
+            continue
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        text = values[values.notna() & pd.to_numeric(values, errors="coerce").isna()]
+        if text.empty:
+            continue
+        row = int(np.flatnonzero(values.index == text.index[0])[0]) + 1
+        raise UserError(
+            f"column {column!r} holds numbers in the training file but text in the test file "
+            f"({shown_value(text.iloc[0])} in data row {row})",
+            where=str(path),
+            hint="fix those values, or leave them empty (missing), so both files agree",
+        )
 
 
 def shown_value(value: object) -> str:

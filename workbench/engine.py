@@ -33,7 +33,7 @@ from workbench.resources import model_threads
 log = logging.getLogger("workbench")
 
 LEARNING_CURVE_FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)
-TRAIN_SCORE_ROWS = 10_000  # the training score (a diagnosis) is computed on at most this many
+TRAIN_SCORE_ROWS = 2_000  # the training score (a diagnosis) is computed on at most this many
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,7 @@ def fit_fold(
     seed: int,
     n_threads: int,
     with_explanation: bool = False,
+    scores_only: bool = False,
 ) -> FoldFit:
     """Fit the model on a prepared fold; predict its validation and test rows and score it."""
     spec = config.model
@@ -221,8 +222,9 @@ def fit_fold(
         return transform.inverse(out) if problem.task == "regression" else out
 
     valid_pred = predict(data.X_valid)
-    scored = _training_sample(len(data.y_train), seed)
-    train_pred = predict(data.X_train.iloc[scored])
+    # A tuning trial needs the validation score only: no training score, no test predictions.
+    scored = np.arange(0) if scores_only else _training_sample(len(data.y_train), seed)
+    train_pred = predict(data.X_train.iloc[scored]) if len(scored) else np.arange(0)
     explanation = None
     if with_explanation:
         explanation = explain_fold(
@@ -238,10 +240,12 @@ def fit_fold(
         )
     return FoldFit(
         valid_pred=valid_pred,
-        test_pred=predict(data.X_test),
+        test_pred=np.arange(0) if scores_only else predict(data.X_test),
         train_score=metrics_module.score(
             problem.metric, data.y_train[scored], train_pred, task=problem.task
-        ),
+        )
+        if len(scored)
+        else float("nan"),
         valid_score=metrics_module.score(
             problem.metric, data.y_valid, valid_pred, task=problem.task
         ),
@@ -387,16 +391,20 @@ def run_cv(
     prepare: FoldPreparer | None = None,
     n_threads: int | None = None,
     on_fold: Callable[[FoldRecord, int], None] | None = None,
+    scores_only: bool = False,
 ) -> CVResult:
     """Cross-validate the experiment: OOF predictions, fold scores, test predictions.
 
     ``prepare`` makes each fold's features (default :func:`prepare_fold`; a cache may stand
     in for it);
     ``on_fold`` sees each fold's record as soon as it is scored (tuning reports it to a pruner,
-    which may stop the study's trial by raising).
+    which may stop the study's trial by raising). ``scores_only`` (tuning trials): validation
+    scores and OOF predictions only; no training score, test predictions, refit or report parts.
     """
     with warnings_to_log():
-        return _run_cv(prepared, prepare=prepare, n_threads=n_threads, on_fold=on_fold)
+        return _run_cv(
+            prepared, prepare=prepare, n_threads=n_threads, on_fold=on_fold, scores_only=scores_only
+        )
 
 
 def _run_cv(
@@ -405,6 +413,7 @@ def _run_cv(
     prepare: FoldPreparer | None,
     n_threads: int | None,
     on_fold: Callable[[FoldRecord, int], None] | None,
+    scores_only: bool,
 ) -> CVResult:
     config, problem = prepared.config, prepared.problem
     if prepare is None:
@@ -432,7 +441,8 @@ def _run_cv(
             data,
             seed=fold_seed(config.seed, number),
             n_threads=n_threads,
-            with_explanation=config.report.enabled,
+            with_explanation=config.report.enabled and not scores_only,
+            scores_only=scores_only,
         )
         if problem.metric.log_space:
             _refuse_non_positive(problem, fold, fit, number)
@@ -470,11 +480,11 @@ def _run_cv(
     test_pred = test_sum / len(folds)
     cv_seconds = time.perf_counter() - start
 
-    if config.predict.test == "refit":
+    if config.predict.test == "refit" and not scores_only:
         test_pred = refit_predict(prepared, records, n_threads=n_threads)
 
     learning_curve = None
-    if config.report.enabled and config.report.learning_curve:
+    if config.report.enabled and config.report.learning_curve and not scores_only:
         learning_curve = compute_learning_curve(prepared, folds, prepare, n_threads=n_threads)
     return CVResult(
         folds=folds,

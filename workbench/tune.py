@@ -293,7 +293,11 @@ def optimize(
                 update={"report": config.report.model_copy(update={"enabled": False})}
             )
             result = run_cv(
-                prepared.with_config(config), prepare=cache, n_threads=n_threads, on_fold=on_fold
+                prepared.with_config(config),
+                prepare=cache,
+                n_threads=n_threads,
+                on_fold=on_fold,
+                scores_only=True,
             )
         except UserError as exc:
             trial.set_user_attr("error", str(exc))

@@ -111,6 +111,8 @@ class SklearnAdapter(Adapter):
                 where="model.params.n_neighbors",
                 hint=f"set model.params.n_neighbors to at most {len(X)} (or use fewer folds)",
             )
+        if self.calibrate_classifier:
+            _calibration_folds(estimator, y)
         estimator.fit(X, y)
 
     def build(self, cls: type, params: dict[str, Any], *, task: str) -> Any:
@@ -135,6 +137,29 @@ class SklearnAdapter(Adapter):
         if hasattr(estimator, "feature_importances_"):
             return "impurity"
         return "|coefficient|" if getattr(estimator, "coef_", None) is not None else "none"
+
+
+CALIBRATION_FOLDS = 5
+
+
+def _calibration_folds(estimator: Any, y: np.ndarray) -> None:
+    """The calibrated wrapper's internal CV gets as many folds (at most 5) as the rarest class
+    has training rows; a class of one row cannot be calibrated, which is said plainly."""
+    from sklearn.calibration import CalibratedClassifierCV
+
+    if not isinstance(estimator, CalibratedClassifierCV):
+        return  # a regressor: nothing calibrated
+    counts = np.unique(np.asarray(y), return_counts=True)[1]
+    smallest = int(counts.min()) if len(counts) else 0
+    if smallest < 2:
+        raise UserError(
+            "svm calibrates its class probabilities with an internal cross-validation, which "
+            f"needs 2 training rows of each class, but a class has {smallest} in this fold",
+            where="model.kind",
+            hint="keep cv.scheme stratified (auto) with fewer folds, or use a model without "
+            "that need (logistic, lightgbm)",
+        )
+    estimator.set_params(cv=min(CALIBRATION_FOLDS, smallest))
 
 
 _BOOSTER_OWNED = {

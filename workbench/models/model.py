@@ -71,6 +71,11 @@ class Model:
             full = np.zeros((out.shape[0], self.n_classes))
             full[:, self._classes] = out
             out = full
+        if self.task == "multiclass":
+            # float32 libraries (XGBoost) give rows that sum to 1 only to ~1e-7, which log loss
+            # warns about; a row of probabilities sums to 1 here
+            total = out.sum(axis=1, keepdims=True)
+            out = np.divide(out, total, out=np.zeros_like(out), where=total > 0)
         return out[:, 1] if self.task == "binary" else out
 
     @property
