@@ -462,3 +462,20 @@ def test_multiclass_early_stopping_with_a_single_training_row_of_a_class(project
     result = run(project, "rare-es", body)
     assert all(f.best_iteration for f in result.record.folds)
     assert "without stratification" in (result.run_dir / "run.log").read_text()
+
+
+def test_warnings_while_the_report_is_built_go_to_the_run_log(project, monkeypatch, capfd):
+    import warnings
+
+    import workbench.report.build as report_build
+
+    real = report_build.build_report
+
+    def warns(run_dir):
+        warnings.warn("Glyph 8722 missing from font(s)", UserWarning, stacklevel=1)
+        return real(run_dir)
+
+    monkeypatch.setattr(report_build, "build_report", warns)
+    result = run(project, "glyph", {**LOGISTIC_BINARY, "report": True})
+    assert "Glyph" not in capfd.readouterr().err
+    assert "Glyph 8722" in (result.run_dir / "run.log").read_text()

@@ -1,8 +1,11 @@
+import errno
 import os
 
 import pytest
 
 from workbench import io
+from workbench.errors import UserError
+from workbench.io import write_text
 
 
 def test_atomic_write_replaces_whole_file(tmp_path):
@@ -34,3 +37,26 @@ def test_written_files_follow_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert oct(path.stat().st_mode & 0o777) == oct(0o644)
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES, errno.EROFS])
+def test_a_full_or_unwritable_folder_is_a_user_error_and_leaves_no_temp_file(
+    tmp_path, monkeypatch, code
+):
+    def fails(src, dst):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr("workbench.io.os.replace", fails)
+    with pytest.raises(UserError) as info:
+        write_text(tmp_path / "out" / "metrics.json", "{}")
+    assert info.value.where == str(tmp_path / "out") and "metrics.json" in info.value.message
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_other_os_errors_are_not_disguised(tmp_path, monkeypatch):
+    def fails(src, dst):
+        raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr("workbench.io.os.replace", fails)
+    with pytest.raises(OSError):
+        write_text(tmp_path / "x.txt", "x")

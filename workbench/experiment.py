@@ -22,7 +22,7 @@ import pandas as pd
 from workbench import io, metrics
 from workbench.competition import Project
 from workbench.config import ExperimentConfig, to_dict
-from workbench.engine import CVResult, run_cv
+from workbench.engine import CVResult, run_cv, warnings_to_log
 from workbench.errors import UserError
 from workbench.prepare import Prepared, Problem, prepare
 from workbench.record import (
@@ -139,7 +139,10 @@ def write_run(
                 seconds=time.perf_counter() - started,
             )
             write_record(run.path, record)
-            report_path = build_report(prepared, run) if config.report.enabled else None
+            report_path = None
+            if config.report.enabled:
+                with warnings_to_log():  # e.g. a font lacking a glyph: run.log, not the terminal
+                    report_path = build_report(prepared, run)
             write_submission(submission, run.file(SUBMISSION_FILE))
             log.info("done in %.1fs", time.perf_counter() - started)
         run.commit(submission=submission_path)  # then published: never without its run
