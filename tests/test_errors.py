@@ -267,6 +267,11 @@ def text_in_numbers(project: Path) -> None:
     edit_csv(data(project, "test.csv"), lambda f: f.assign(x2=["abc", *f["x2"][1:]]))
 
 
+def text_in_empty(project: Path) -> None:
+    edit_csv(data(project, "train.csv"), lambda f: f.assign(note=None))
+    edit_csv(data(project, "test.csv"), lambda f: f.assign(note=["abc", *[None] * (len(f) - 1)]))
+
+
 def empty_id(project: Path) -> None:
     edit_csv(data(project, "train.csv"), lambda f: f.assign(Id=[None, *f["Id"][1:]]))
 
@@ -499,6 +504,13 @@ CASES: dict[str, Case] = {
             text_in_numbers
         ),
         ("column 'x2' holds numbers in the training file but text in the test file", "'abc'"),
+        TEST,
+    ),
+    "data-test-text-in-empty": Case(
+        then_run(changed(features=[*BASE_FEATURES, {"step": "pca", "columns": "numeric"}]))(
+            text_in_empty
+        ),
+        ("column 'note' is empty in the training file but text in the test file", "drop"),
         TEST,
     ),
     "data-test-lacks-column": Case(

@@ -182,14 +182,14 @@ def load_frames(competition: Competition) -> Frames:
 
 
 def _check_column_kinds(train: pd.DataFrame, test: pd.DataFrame, target: str, path: Path) -> None:
-    """A column of numbers in the training file must hold numbers in the test file too: a
-    stray text value there ("abc", "-") would otherwise surface as a step or model failure."""
+    """A column of numbers in the training file (or an empty one, which reads as numbers) must
+    not hold text in the test file: a stray value there ("abc", "-") would otherwise surface
+    as a step or model failure on the test rows."""
     for column in train.columns:
         if column == target or column not in test.columns:
             continue
         values = test[column]
-        numbers = pd.api.types.is_numeric_dtype(train[column]) and train[column].notna().any()
-        if not numbers or values.isna().all():
+        if not pd.api.types.is_numeric_dtype(train[column]) or values.isna().all():
             continue
         if pd.api.types.is_numeric_dtype(values):
             continue
@@ -197,11 +197,15 @@ def _check_column_kinds(train: pd.DataFrame, test: pd.DataFrame, target: str, pa
         if text.empty:
             continue
         row = int(np.flatnonzero(values.index == text.index[0])[0]) + 1
+        empty = train[column].isna().all()
         raise UserError(
-            f"column {column!r} holds numbers in the training file but text in the test file "
-            f"({shown_value(text.iloc[0])} in data row {row})",
+            f"column {column!r} "
+            + ("is empty in the training file" if empty else "holds numbers in the training file")
+            + f" but text in the test file ({shown_value(text.iloc[0])} in data row {row})",
             where=str(path),
-            hint="fix those values, or leave them empty (missing), so both files agree",
+            hint="drop the column (it tells the training rows nothing)"
+            if empty
+            else "fix those values, or leave them empty (missing), so both files agree",
         )
 
 
