@@ -187,6 +187,7 @@ def scale(args: argparse.Namespace, tmp: Path) -> dict:
                         "fit": t.fit_seconds,
                         "features": t.features_seconds,
                         "after_record": wall - t.total_seconds,
+                        "train_rows_scored": result.record.folds[0].train_rows_scored,
                     }
                 )
                 if variant == "on":
@@ -217,7 +218,8 @@ def scale(args: argparse.Namespace, tmp: Path) -> dict:
             f"  {variant}: cv {median([r['cv'] for r in rows]):.1f} s (fit "
             f"{median([r['fit'] for r in rows]):.1f} s, features "
             f"{median([r['features'] for r in rows]):.1f} s), after the record (profile, "
-            f"report, submission) {median([r['after_record'] for r in rows]):.1f} s"
+            f"report, submission) {median([r['after_record'] for r in rows]):.1f} s; training "
+            f"score on {rows[0]['train_rows_scored']:,} rows per fold"
         )
     out = {
         "rows": args.rows,
@@ -305,9 +307,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.repeats is None:
         args.repeats = 3 if args.rows < 200_000 else 1
-    print(f"model threads: {model_threads(n_rows=args.rows)}", flush=True)
+    from workbench.rundir import git_state
+
+    git = git_state(ROOT)
+    print(f"code: {git}; model threads: {model_threads(n_rows=args.rows)}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        figures = {"scale": scale(args, Path(tmp))}
+        figures = {"code": git, "scale": scale(args, Path(tmp))}
         if args.titanic_repeats > 0:
             figures["titanic"] = titanic(args, Path(tmp))
     if args.json:
