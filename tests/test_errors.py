@@ -192,6 +192,11 @@ def three_classes(project: Path) -> None:
     edit_csv(data(project, "train.csv"), lambda f: f.assign(label=[2, *f["label"][1:]]))
 
 
+def two_classes(project: Path) -> None:
+    path = data(project, "train.csv", "synth_multi")
+    edit_csv(path, lambda f: f.assign(label=f["label"].replace("mid", "low")))
+
+
 def single_class(project: Path) -> None:
     edit_csv(data(project, "train.csv"), lambda f: f.assign(label=1))
 
@@ -492,6 +497,11 @@ CASES: dict[str, Case] = {
         then_run(BASE)(three_classes),
         ("binary", "3 classes (0, 1, 2)", "multiclass"),
         SPEC + ": task",
+    ),
+    "data-multiclass-two-classes": Case(
+        then_run({**MULTI, "metric": "roc_auc"})(two_classes),
+        ("task is multiclass but the target 'label' has 2 classes ('high', 'low')", "binary"),
+        "competitions/synth_multi/competition.yaml: task",
     ),
     "data-single-class": Case(then_run(BASE)(single_class), ("single class",), TRAIN),
     "data-regression-target-text": Case(

@@ -149,6 +149,14 @@ def make_problem(
     """Encode the target and index the rows by their id (the id is never a feature)."""
     spec = competition.spec
     y, classes = encode_target(frames.train[spec.target], spec.task)
+    if spec.task == "multiclass" and len(classes) < 3:
+        shown = ", ".join(shown_value(c) for c in classes)
+        raise UserError(
+            f"task is multiclass but the target {spec.target!r} has {len(classes)} classes "
+            f"({shown})",
+            where=f"{competition.directory / 'competition.yaml'}: task",
+            hint="write task: binary",
+        )
     if spec.task == "binary" and len(classes) != 2:
         shown = ", ".join(shown_value(c) for c in classes[:6]) + (
             ", ..." if len(classes) > 6 else ""
