@@ -9,6 +9,7 @@ appears only when it is complete.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,8 +81,8 @@ def run_experiment(
 
 def _locate(exc: UserError, config_path: Path) -> UserError:
     """Prefix a config-field error (``model.kind``, ``features[2]``) with the config file."""
-    fields = tuple(ExperimentConfig.model_fields)
-    if exc.where and exc.where.startswith(fields):
+    head = re.match(r"[A-Za-z_]+", exc.where or "")
+    if head and head.group() in ExperimentConfig.model_fields:  # the whole field name
         return exc.located(str(config_path))
     return exc
 
