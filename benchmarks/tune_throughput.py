@@ -37,13 +37,13 @@ from workbench.config import set_value, to_dict, validate  # noqa: E402
 from workbench.engine import TargetTransform, make_folds  # noqa: E402
 from workbench.prepare import prepare  # noqa: E402
 from workbench.resources import model_threads  # noqa: E402
-from workbench.tune import TuneOptions, search_space, tune  # noqa: E402
+from workbench.tune import TuneOptions, open_storage, search_space, tune  # noqa: E402
 
 CONFIG = "configs/house_prices_lgbm.yaml"
 
 
-def plain_loop(project: Project, budget: float) -> tuple[int, float]:
-    """Trials finished in ``budget`` seconds and the best CV, the way a notebook does it."""
+def plain_loop(project: Project, budget: float) -> optuna.Study:
+    """The trials finished in ``budget`` seconds, the way a notebook does it."""
     from sklearn.base import BaseEstimator, RegressorMixin, clone
     from sklearn.model_selection import cross_val_score
 
@@ -101,7 +101,29 @@ def plain_loop(project: Project, budget: float) -> tuple[int, float]:
         sampler=optuna.samplers.TPESampler(seed=config.seed, multivariate=True),
     )
     study.optimize(objective, timeout=budget)
-    return len(study.trials), study.best_value
+    return study
+
+
+def trial_costs(side: str, trials: list, workers: int, seconds: float) -> str:
+    """Where the time went: seconds per complete / pruned trial, the leaves they grew (a
+    trial's cost grows with ``num_leaves``), and how busy the workers were."""
+
+    def duration(t: optuna.trial.FrozenTrial) -> float:
+        return (t.datetime_complete - t.datetime_start).total_seconds()
+
+    state = optuna.trial.TrialState
+    done = [t for t in trials if t.datetime_complete is not None]
+    complete = [t for t in done if t.state == state.COMPLETE]
+    pruned = [t for t in done if t.state == state.PRUNED]
+    leaves = [t.params.get("model.params.num_leaves", np.nan) for t in complete]
+    busy = sum(map(duration, done)) / (workers * seconds)
+    return (
+        f"{side}: complete {len(complete)} at {np.mean([duration(t) for t in complete]):.2f} "
+        f"s each (median num_leaves {np.nanmedian(leaves):.0f}), pruned {len(pruned)} at "
+        f"{np.mean([duration(t) for t in pruned]) if pruned else 0:.2f} s each (last step "
+        f"{np.mean([t.last_step for t in pruned]) if pruned else 0:.1f}); workers busy "
+        f"{busy:.0%} of the budget"
+    )
 
 
 def main() -> None:
@@ -118,8 +140,9 @@ def main() -> None:
         shutil.copytree(ROOT / "configs", project.root / "configs")
 
         start = time.perf_counter()
-        plain_trials, plain_best = plain_loop(project, args.budget)
+        plain = plain_loop(project, args.budget)
         plain_seconds = time.perf_counter() - start
+        plain_trials, plain_best = len(plain.trials), plain.best_value
 
         start = time.perf_counter()
         result = tune(
@@ -146,6 +169,12 @@ def main() -> None:
             "(with the fresh-split re-scoring and the final run)"
         )
         print(f"throughput ratio: {bench_rate / plain_rate:.2f}x")
+        bench = optuna.load_study(
+            study_name="throughput",
+            storage=open_storage(None, project, "house_prices"),
+        )
+        print(trial_costs("plain", plain.trials, 1, plain_seconds))
+        print(trial_costs("workbench", bench.trials, 2, args.budget))
 
         if args.trials:
             start = time.perf_counter()

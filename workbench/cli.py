@@ -85,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--study", help="study name (default: the config's name)")
     tune.add_argument("--quiet", action="store_true", help="print only the final run id")
     tune.set_defaults(handler=cmd_tune)
+
+    index = commands.add_parser(
+        "index",
+        help="bring the run index (runs/index.sqlite) up to date with the run directories",
+    )
+    index.add_argument(
+        "--rebuild", action="store_true", help="delete the index and make it again from the runs"
+    )
+    index.set_defaults(handler=cmd_index)
     return parser
 
 
@@ -289,4 +298,16 @@ def cmd_tune(args: argparse.Namespace) -> int:
     run = result.run
     print_summary(console, run.record, run.run_dir, run.report, run.submission)
     print(run.run_id)
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from workbench import runindex
+    from workbench.competition import Project
+
+    project = Project.find()
+    count = runindex.rebuild(project) if args.rebuild else len(runindex.runs(project))
+    path = runindex.index_path(project)
+    shown = path.relative_to(project.root) if path.is_relative_to(project.root) else path
+    print(f"{count} run{'s' if count != 1 else ''} in {shown}")
     return 0

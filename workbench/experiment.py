@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -150,6 +151,7 @@ def write_run(
     except BaseException:
         run.abandon()
         raise
+    index_run(project, run.final_path)
     return RunResult(
         run_id=run.run_id,
         run_dir=run.final_path,
@@ -157,6 +159,17 @@ def write_run(
         record=record,
         report=run.final_path / report_path.name if report_path else None,
     )
+
+
+def index_run(project: Project, run_dir: Path) -> None:
+    """Add a committed run to the run index. The index is a cache of the run directories
+    (the next ``leaderboard`` adds a run it lacks), so a failure here is a warning."""
+    from workbench import runindex
+
+    try:
+        runindex.update_run(project, run_dir)
+    except (OSError, sqlite3.Error, UserError) as exc:
+        log.warning("the run index was not updated (%s); the next leaderboard adds the run", exc)
 
 
 def build_report(prepared: Prepared, run: RunDirectory) -> Path | None:

@@ -41,3 +41,9 @@ def worker_processes(requested: int) -> int:
     """Parallel worker processes (e.g. tuning workers): at most one per core, since each
     needs at least one thread."""
     return max(1, min(int(requested), available_cores()))
+
+
+def helper_threads() -> int:
+    """Threads a run may add beside its main thread for short work that releases the GIL
+    (the report's PNG encoding, after the models are done): one when a second core exists."""
+    return 1 if available_cores() > 1 else 0

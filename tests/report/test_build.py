@@ -186,13 +186,13 @@ def test_not_a_run_directory(tmp_path):
 
 def test_every_figure_is_drawn_once(run_factory, monkeypatch):
     drawn = []
-    real = render.to_png
+    real = render.draw_rgb
 
     def counting(fig):
         drawn.append(fig)
         return real(fig)
 
-    monkeypatch.setattr(render, "to_png", counting)
+    monkeypatch.setattr(render, "draw_rgb", counting)
     run_dir = run_factory("binary", n=891, folds=5, tuning=True)
     build_report(run_dir)
     assert len(drawn) == len(list((run_dir / "figures").glob("*.png"))) == 16

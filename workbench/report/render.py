@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from matplotlib.figure import Figure
 
 from workbench.report.html import FigureItem
-from workbench.report.style import css_size, to_png
+from workbench.report.style import css_size, draw_rgb, encode_png
+from workbench.resources import helper_threads
 
 
 class Figures:
@@ -27,7 +29,26 @@ class Figures:
 
     def render_all(self) -> None:
         """Draw every registered figure once and store its PNG (drawn at twice the pixels it is
-        shown at) and the size it is shown at on the page."""
-        for item, draw in zip(self.items, self._draws, strict=True):
-            item.png = to_png(draw())
-            item.width, item.height = css_size(item.png)
+        shown at) and the size it is shown at on the page.
+
+        With a spare core, each figure's PNG is encoded in a thread while the next one is
+        drawn (matplotlib holds the GIL while it draws; Pillow's encoder releases it).
+        """
+        if helper_threads() == 0:
+            for item, draw in zip(self.items, self._draws, strict=True):
+                self._store(item, encode_png(draw_rgb(draw())))
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="png") as encoder:
+            pending: tuple[FigureItem, Future[bytes]] | None = None
+            for item, draw in zip(self.items, self._draws, strict=True):
+                image = draw_rgb(draw())
+                if pending is not None:  # at most one image waits: memory stays bounded
+                    self._store(pending[0], pending[1].result())
+                pending = (item, encoder.submit(encode_png, image))
+            if pending is not None:
+                self._store(pending[0], pending[1].result())
+
+    @staticmethod
+    def _store(item: FigureItem, png: bytes) -> None:
+        item.png = png
+        item.width, item.height = css_size(png)

@@ -238,10 +238,15 @@ def zero_based(ax: Axes, values: Iterable[float], *, pad: float = 0.08) -> None:
 
 
 def to_png(fig: Figure) -> bytes:
-    """Render ``fig`` to PNG bytes (Agg, RGB, fast zlib level) at :data:`RENDER_DPI`: the page
-    shows it at half its pixel size (:func:`css_size`).
+    """Render ``fig`` to PNG bytes: :func:`draw_rgb`, then :func:`encode_png`."""
+    return encode_png(draw_rgb(fig))
 
-    The margins are fixed by the plot function, so the figure is drawn once and encoded straight
+
+def draw_rgb(fig: Figure) -> PIL.Image.Image:
+    """Draw ``fig`` (Agg) at :data:`RENDER_DPI` into an RGB image of its own: the page shows it
+    at half its pixel size (:func:`css_size`).
+
+    The margins are fixed by the plot function, so the figure is drawn once and taken straight
     from the Agg buffer (``savefig`` would add its own overhead).
     """
     with matplotlib.rc_context(STYLE):
@@ -252,8 +257,14 @@ def to_png(fig: Figure) -> bytes:
         image = PIL.Image.frombuffer(
             "RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
         )
+        return image.convert("RGB")  # a copy: independent of the figure's buffer
+
+
+def encode_png(image: PIL.Image.Image) -> bytes:
+    """PNG bytes at a fast zlib level. Pillow releases the GIL while it encodes, so this can
+    run in a thread while the next figure is drawn."""
     buf = io.BytesIO()
-    image.convert("RGB").save(buf, format="png", compress_level=1)
+    image.save(buf, format="png", compress_level=1)
     return buf.getvalue()
 
 
