@@ -130,3 +130,11 @@ def test_concurrent_writers_never_lose_a_row(project, capsys):
     ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     assert set(_rows(project)) == {run_id} | {c.name for c in copies}
+
+
+def test_an_index_that_cannot_be_made_is_one_message(project, capsys):
+    (project / "runs" / runindex.INDEX_FILE).mkdir(parents=True)  # a folder in its place
+    assert main(["index"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "cannot open the run index" in err
+    assert "Traceback" not in err

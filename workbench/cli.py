@@ -94,6 +94,53 @@ def build_parser() -> argparse.ArgumentParser:
         "--rebuild", action="store_true", help="delete the index and make it again from the runs"
     )
     index.set_defaults(handler=cmd_index)
+
+    export = commands.add_parser("export", help="copy finished runs into another tool")
+    targets = export.add_subparsers(dest="target", required=True, metavar="TARGET")
+    mlflow = targets.add_parser(
+        "mlflow",
+        help="log runs to MLflow: config as params, scores as metrics, report, submission and "
+        "OOF predictions as artifacts (needs: pip install 'workbench[mlflow]')",
+    )
+    mlflow.add_argument(
+        "runs", nargs="*", metavar="RUN", help="run ids or paths (default: every complete run)"
+    )
+    mlflow.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="an MLflow tracking URI, e.g. http://host:5000 or sqlite:///path/mlflow.db "
+        "(default: the project's local store, runs/.mlflow/mlflow.db)",
+    )
+    mlflow.set_defaults(handler=cmd_export_mlflow)
+
+    board = commands.add_parser(
+        "leaderboard",
+        help="every finished run of a competition, best first: CV mean ± std, public score; "
+        "writes a CV-vs-public-score plot and page under runs/<competition>/",
+    )
+    board.add_argument("competition", help="the competition (its folder name)")
+    board.add_argument(
+        "--sort",
+        choices=["cv", "public"],
+        default="cv",
+        help="order by the CV score (default) or by the public score (unsubmitted runs last)",
+    )
+    board.add_argument(
+        "--format",
+        choices=["table", "csv", "md"],
+        default="table",
+        help="aligned text (default), CSV (every number as stored) or a Markdown table",
+    )
+    board.set_defaults(handler=cmd_leaderboard)
+
+    compare = commands.add_parser(
+        "compare",
+        help="what changed between two runs (config diff), the score difference, and whether "
+        "it is larger than fold-to-fold noise (paired per-fold test)",
+    )
+    compare.add_argument("run_a", metavar="RUN_A", help="run id or path: the baseline")
+    compare.add_argument("run_b", metavar="RUN_B", help="run id or path: compared with RUN_A")
+    compare.set_defaults(handler=cmd_compare)
     return parser
 
 
@@ -310,4 +357,63 @@ def cmd_index(args: argparse.Namespace) -> int:
     path = runindex.index_path(project)
     shown = path.relative_to(project.root) if path.is_relative_to(project.root) else path
     print(f"{count} run{'s' if count != 1 else ''} in {shown}")
+    return 0
+
+
+def cmd_export_mlflow(args: argparse.Namespace) -> int:
+    from workbench.competition import Project
+    from workbench.export_mlflow import export_runs
+
+    project = Project.find()
+    store, results = export_runs(project, args.runs, args.tracking_uri, write=print)
+    if not results:
+        print(f"nothing to export: no complete run under {project.root / 'runs'}")
+        return 0
+    counts = {a: sum(r.action == a for r in results) for a in ("exported", "updated", "skipped")}
+    summary = ", ".join(f"{n} {action}" for action, n in counts.items())
+    print(f"{summary}; MLflow store: {store.shown}")
+    if store.artifacts is not None:
+        print(f"browse it with: mlflow ui --backend-store-uri {store.uri}")
+    return 0
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from workbench import leaderboard
+    from workbench.competition import Project
+    from workbench.runs import check_competition
+
+    project = Project.find()
+    check_competition(project, args.competition)
+    board = leaderboard.build(project, args.competition, args.sort)
+    if not board.runs:
+        say(
+            f"no finished runs of {args.competition!r} yet: "
+            "`workbench run CONFIG` makes one; nothing was written"
+        )
+        return 0
+    sys.stdout.write(leaderboard.render(board, args.format).rstrip("\n") + "\n")
+    sys.stdout.flush()
+    from workbench.leaderboard_page import write
+
+    written = write(board, project.runs_dir(args.competition))
+    root = project.root
+
+    def shown(path: Path) -> Path:
+        return path.relative_to(root) if path.is_relative_to(root) else path
+
+    say(f"CV vs public score: {written.summary}")
+    if written.plot is not None:
+        say(f"CV vs public score plot: {shown(written.plot)}")
+    say(f"leaderboard page: {shown(written.page)}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from workbench.compare import compare_runs, format_comparison
+    from workbench.competition import Project
+    from workbench.runs import find_run
+
+    project = Project.find()
+    run_a, run_b = find_run(args.run_a, project), find_run(args.run_b, project)
+    print(format_comparison(compare_runs(run_a, run_b)))
     return 0

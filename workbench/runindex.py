@@ -171,9 +171,7 @@ def refresh(project: Project, competition: str | None = None) -> None:
 
 def rebuild(project: Project) -> int:
     """Delete the index and make it again from the run directories; the number of runs."""
-    path = index_path(project)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    _delete(index_path(project))
     refresh(project)
     return len(runs(project, refreshed=True))
 
@@ -283,22 +281,29 @@ def _connect(project: Project) -> Iterator[sqlite3.Connection]:
     """A connection to the index, made (or made again, if unreadable) as needed."""
     path = index_path(project)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = _open(path)
-    except sqlite3.DatabaseError:  # not a database (a truncated or foreign file): it is a cache
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        db = _open(path)
-    except OSError as exc:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = _open(path)
+        except sqlite3.DatabaseError:  # not a database (truncated, foreign): it is a cache
+            _delete(path)
+            db = _open(path)
+    except (OSError, sqlite3.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise UserError(
-            f"cannot open the run index: {exc.strerror or exc}",
+            f"cannot open the run index: {reason}",
             where=str(path),
-            hint="make runs/ writable; `workbench index --rebuild` makes the index again",
+            hint="make runs/ writable (and move away anything else named index.sqlite); "
+            "`workbench index --rebuild` makes the index again",
         ) from None
     try:
         yield db
     finally:
         db.close()
+
+
+def _delete(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _open(path: Path) -> sqlite3.Connection:

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from workbench.io import write_bytes, write_text
+from workbench.report.compare_section import add_best_earlier_run
 from workbench.report.explain_section import add_classification_worst_rows, shap_section
 from workbench.report.html import Section, render_html
 from workbench.report.render import Figures
@@ -44,6 +45,7 @@ def plan_report(run: Run) -> tuple[list[Section], Figures]:
     pooled = pool(run, columns) if len(run.oof) else None
 
     sections = [summary_section(run), config_section(run), fit_section(run, figs, pooled)]
+    add_best_earlier_run(sections[0], run)  # beside the run's own score, from the run index
     if pooled is not None:
         if run.task == "binary":
             sections.append(binary_section(run, figs, pooled))
