@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("run_a", metavar="RUN_A", help="run id or path: the baseline")
     compare.add_argument("run_b", metavar="RUN_B", help="run id or path: compared with RUN_A")
     compare.set_defaults(handler=cmd_compare)
+    add_kaggle_parsers(commands)
     return parser
 
 
@@ -226,6 +227,11 @@ def interrupted(
         )
     elif command == "clean":
         say(f"interrupted by {name}: run `workbench clean` again to finish")
+    elif command == "submit":
+        say(
+            f"interrupted by {name}: if Kaggle took the submission before, "
+            "`workbench sync <competition>` records it on the run"
+        )
     else:
         say(f"interrupted by {name}")
     return interrupts.exit_code(signum)
@@ -416,4 +422,112 @@ def cmd_compare(args: argparse.Namespace) -> int:
     project = Project.find()
     run_a, run_b = find_run(args.run_a, project), find_run(args.run_b, project)
     print(format_comparison(compare_runs(run_a, run_b)))
+    return 0
+
+
+def add_kaggle_parsers(commands: Any) -> None:
+    """``workbench download``, ``submit`` and ``sync``: the Kaggle loop (workbench.kaggle_loop)."""
+    download = commands.add_parser(
+        "download",
+        help="fetch a competition's files through the Kaggle API into competitions/<name>/data/ "
+        "(unzipped, checked against competition.yaml)",
+    )
+    download.add_argument("competition", help="the competition (its folder under competitions/)")
+    download.add_argument(
+        "--force", action="store_true", help="fetch them again even if they are there"
+    )
+    download.set_defaults(handler=cmd_download)
+
+    submit = commands.add_parser(
+        "submit",
+        help="re-validate a run's submission against the sample, push it to Kaggle and record "
+        "the reference on the run",
+    )
+    submit.add_argument("run", help="run id or path to a run directory")
+    submit.add_argument(
+        "-m",
+        "--message",
+        help="the submission's description (default: the run id, config and CV score)",
+    )
+    submit.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait until Kaggle has scored it and record the public score",
+    )
+    submit.add_argument(
+        "--timeout",
+        type=_positive(float),
+        default=1800.0,
+        metavar="SECONDS",
+        help="how long --wait waits for the score (default: 1800)",
+    )
+    submit.add_argument(
+        "--force", action="store_true", help="submit even if this file was submitted before"
+    )
+    submit.set_defaults(handler=cmd_submit)
+
+    sync = commands.add_parser(
+        "sync",
+        help="pull the competition's whole submission history from Kaggle and attach status and "
+        "public/private scores to the runs they came from",
+    )
+    sync.add_argument("competition", help="the competition (its folder under competitions/)")
+    sync.set_defaults(handler=cmd_sync)
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from workbench.competition import Project
+    from workbench.kaggle_loop import download_competition, shown
+
+    project = Project.find()
+    result = download_competition(project, args.competition, force=args.force, note=say)
+    files = ", ".join(result.files)
+    folder = shown(project, result.data_dir)
+    if result.fetched:
+        print(f"downloaded {len(result.files)} files into {folder}/: {files}")
+    else:
+        print(f"already present in {folder}/: {files}; nothing to do (--force fetches them again)")
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from workbench.competition import Project
+    from workbench.kaggle_loop import score_text, submit_run
+
+    project = Project.find()
+    result = submit_run(
+        project,
+        args.run,
+        message=args.message,
+        wait=args.wait,
+        timeout=args.timeout,
+        force=args.force,
+        note=say,
+    )
+    entry, code = result.entry, 0
+    if args.wait and not result.scored:
+        say(
+            f"not scored after {args.timeout:g} s: "
+            f"`workbench sync {result.run_dir.parent.name}` fetches the score later"
+        )
+    elif entry.status == "error":
+        say(f"error: Kaggle could not score it: {entry.error or 'no reason given'}")
+        code = 1
+    elif result.scored:
+        private = f", private score {score_text(entry.private_score)}"
+        say(
+            f"public score {score_text(entry.public_score)}"
+            + (private if entry.private_score is not None else "")
+        )
+    print(entry.ref)
+    return code
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from workbench.competition import Project
+    from workbench.kaggle_loop import sync_competition, sync_lines
+
+    result = sync_competition(Project.find(), args.competition, note=say)
+    for line in sync_lines(result):
+        print(line)
     return 0

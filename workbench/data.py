@@ -108,8 +108,9 @@ def load_frames(competition: Competition) -> Frames:
                 f"data file missing (the {kind} file of competition {spec.name!r})",
                 where=str(path),
                 hint=(
-                    f"download the competition files into {competition.data_dir}/ "
-                    f"(Kaggle: kaggle competitions download -c {spec.slug}, then unzip)"
+                    f"`workbench download {spec.name}` fetches the competition files into "
+                    f"{competition.data_dir}/ (or by hand: kaggle competitions download "
+                    f"-c {spec.slug}, then unzip them there)"
                 ),
             )
         files[kind] = path
