@@ -27,13 +27,13 @@ from workbench.report.style import FOLD_MEAN_COLOR, LEGEND_SIZE, RENDER_DPI, to_
 def drawn(monkeypatch):
     """The figures a build_report call draws, by title of their first axes."""
     figures = {}
-    real = render.to_png
+    real = render.draw_rgb
 
     def keep(fig):
         figures[fig.axes[0].get_title()] = fig
         return real(fig)
 
-    monkeypatch.setattr(render, "to_png", keep)
+    monkeypatch.setattr(render, "draw_rgb", keep)
     return figures
 
 

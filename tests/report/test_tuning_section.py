@@ -268,13 +268,13 @@ def test_an_older_tuning_json_still_reports(run_factory):
 
 def test_the_report_draws_the_tuning_figures(run_factory, monkeypatch):
     drawn = {}
-    real = render.to_png
+    real = render.draw_rgb
 
     def keep(fig):
         drawn[fig.axes[0].get_title()] = fig
         return real(fig)
 
-    monkeypatch.setattr(render, "to_png", keep)
+    monkeypatch.setattr(render, "draw_rgb", keep)
     run_dir = run_factory("binary", tuning=_tuning())
     html = build_report(run_dir).read_text(encoding="utf-8")
     for name in (
