@@ -210,3 +210,12 @@ def test_titanic_learning_curve_at_a_tenth_of_the_rows(tmp_path):
     assert 0.1 in set(curve["fraction"])
     assert set(curve.loc[curve["fraction"] == 0.1, "fold"]) == set(range(5))
     assert np.isclose(result.record.summary.valid_mean, 0.85297, atol=5e-6)
+
+
+def test_target_encode_whole_number_float_target_is_continuous():
+    # the workbench hands regression targets as floats: whole-number prices are not 700 classes
+    X = pd.DataFrame({"c": list("ab") * 50})
+    y = pd.Series(np.where(X["c"] == "a", 200_000.0, 100_000.0) + np.arange(100) * 1000.0)
+    out = TargetEncode(columns=["c"], random_state=0).fit_transform(X, y)
+    assert out.columns.tolist() == ["c_te"]
+    assert out.loc[X["c"] == "a", "c_te"].mean() > out.loc[X["c"] == "b", "c_te"].mean() + 50_000

@@ -286,7 +286,10 @@ class TargetEncode(Step):
             raise StepConfigError(f"target_encode: cv must be an integer >= 2, got {self.cv!r}")
         self.columns_ = select_columns(X, self.columns, "target_encode")
         target = np.asarray(y)
-        kind = type_of_target(target) if self.target_type == "auto" else self.target_type
+        kind = self.target_type
+        if kind == "auto":  # float targets are regression targets: the workbench hands class
+            # labels as integer codes, and type_of_target calls whole-number prices "multiclass"
+            kind = "continuous" if target.dtype.kind == "f" else type_of_target(target)
         if kind not in ("continuous", "binary", "multiclass"):
             raise StepConfigError(
                 f"target_encode: cannot encode for a target of type {kind!r}",
