@@ -71,3 +71,25 @@ def test_scores_only_gives_the_same_validation_scores_and_skips_the_rest(project
     assert full.scores("valid_score").tolist() == trial.scores("valid_score").tolist()
     assert np.isnan(trial.scores("train_score")).all()
     assert len(trial.test_pred) == 0 and len(full.test_pred) == 60
+
+
+def test_a_sample_the_predictions_cannot_fill_is_refused_before_the_first_fold(project):
+    """Probability columns that name no class stop the run at prepare, not after its CV."""
+    import pandas as pd
+    import yaml
+
+    directory = project / "competitions" / "synth_multi"
+    spec = yaml.safe_load((directory / "competition.yaml").read_text())
+    spec["submission"] = {"prediction": "probability"}
+    (directory / "competition.yaml").write_text(yaml.safe_dump(spec))
+    sample = pd.read_csv(directory / "data" / "sample.csv")[["Id"]]
+    for column in ("p1", "p2", "p3"):  # named after no class (low, mid, high)
+        sample[column] = 0.0
+    sample.to_csv(directory / "data" / "sample.csv", index=False)
+    config = write_config(
+        project, "multi", {"competition": "synth_multi", "model": {"kind": "logistic"}}
+    )
+    with pytest.raises(UserError) as info:
+        prepare(config)
+    assert "p1" in str(info.value) and "sample.csv" in (info.value.where or "")
+    assert not (project / "runs").exists() or not any((project / "runs").rglob("metrics.json"))

@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("run_a", metavar="RUN_A", help="run id or path: the baseline")
     compare.add_argument("run_b", metavar="RUN_B", help="run id or path: compared with RUN_A")
     compare.set_defaults(handler=cmd_compare)
+    add_init_parser(commands)
     add_kaggle_parsers(commands)
     return parser
 
@@ -423,6 +424,58 @@ def cmd_compare(args: argparse.Namespace) -> int:
     run_a, run_b = find_run(args.run_a, project), find_run(args.run_b, project)
     print(format_comparison(compare_runs(run_a, run_b)))
     return 0
+
+
+def add_init_parser(commands: Any) -> None:
+    """``workbench init COMPETITION``: infer a competition's spec and a baseline config."""
+    init = commands.add_parser(
+        "init",
+        help="read a competition's train/test/sample submission files, infer id, target, task, "
+        "submission format and metric, and write competition.yaml, features.py and a baseline "
+        "config that `workbench run` takes as it is",
+    )
+    init.add_argument("competition", help="the competition's name (its folder under competitions/)")
+    init.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="folder holding the CSVs (default: competitions/<name>/data/); copied (linked) there",
+    )
+    init.add_argument("--yes", action="store_true", help="accept the proposal without asking")
+    init.add_argument("--id", dest="id_column", metavar="COL", help="the id column")
+    init.add_argument("--target", metavar="COL", help="the target column")
+    init.add_argument("--task", choices=["binary", "multiclass", "regression"])
+    init.add_argument("--metric", metavar="NAME", help="the competition's metric, e.g. roc_auc")
+    init.add_argument("--prediction", choices=["label", "probability", "value"])
+    init.add_argument("--slug", help="the Kaggle competition slug (default: the name)")
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing competition.yaml, config and data files (features.py is kept)",
+    )
+    init.set_defaults(handler=cmd_init)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from workbench.infer import Overrides
+    from workbench.init import InitOptions, init_competition
+
+    given = Overrides(
+        id_column=args.id_column,
+        target=args.target,
+        task=args.task,
+        metric=args.metric,
+        prediction=args.prediction,
+    )
+    options = InitOptions(
+        name=args.competition,
+        data=args.data,
+        yes=args.yes,
+        force=args.force,
+        slug=args.slug,
+        given=given,
+    )
+    return init_competition(options)
 
 
 def add_kaggle_parsers(commands: Any) -> None:

@@ -128,6 +128,7 @@ def write_run(
                 problem.classes,
                 frames.sample_submission,
                 threshold=threshold.used if threshold else 0.5,
+                sample_file=frames.files["sample_submission"],
             )
             validate_submission(
                 submission, frames.sample_submission, spec, where=str(submission_path)

@@ -26,6 +26,7 @@ from workbench.data import Frames, encode_target, fingerprint, load_frames, show
 from workbench.errors import UserError
 from workbench.features.pipeline import FeaturePipeline
 from workbench.features.registry import build_pipeline
+from workbench.submission import check_submission_format
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,12 @@ def prepare(
     prints = fingerprint(frames.files)
     digest = hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()
     problem = make_problem(config, competition, frames, data_digest=digest)
+    check_submission_format(  # a sample the predictions cannot fill fails now, not after CV
+        competition.spec,
+        frames.sample_submission,
+        problem.classes,
+        where=str(frames.files["sample_submission"]),
+    )
     check_model(config, problem)
     return Prepared(
         config=config,

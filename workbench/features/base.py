@@ -147,6 +147,39 @@ def lookup(table: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     return merged.drop(columns=by)
 
 
+def put_beside(
+    frame: pd.DataFrame, derived: dict[str, pd.DataFrame], drop_original: bool
+) -> pd.DataFrame:
+    """``frame`` with each ``derived[column]`` block placed where ``column`` is (replacing it
+    when ``drop_original``, else right after it), so derived columns sit beside their source."""
+    blocks: list[pd.DataFrame | pd.Series] = []
+    for column in frame.columns:
+        if column in derived:
+            if not drop_original:
+                blocks.append(frame[column])
+            blocks.append(derived[column])
+        else:
+            blocks.append(frame[column])
+    if not blocks:
+        return frame.copy()
+    out = pd.concat(blocks, axis=1)
+    out.index = frame.index
+    return out
+
+
+def check_new_names(
+    frame: pd.DataFrame, names: Sequence[str], dropped: Sequence[str], step: str
+) -> None:
+    """Refuse output names that would overwrite a column of the input (other than one the
+    step drops): a silent overwrite would lose data."""
+    clash = [n for n in names if n in frame.columns and n not in dropped]
+    if clash:
+        raise StepConfigError(
+            f"{step}: would write column {clash[0]!r}, which the data already has",
+            hint="drop or rename that column first",
+        )
+
+
 class Step(TransformerMixin, BaseEstimator):
     """Base class of feature steps: DataFrame in, DataFrame out.
 
