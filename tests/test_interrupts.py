@@ -71,6 +71,22 @@ SCENARIOS = [
 ]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def signals_as_in_a_terminal():
+    """The dispositions a command typed in a terminal starts with. A test session started in the
+    background (``cmd &``, ``nohup``) inherits SIGINT and SIGHUP ignored, and an ignored signal
+    stays ignored by design (for this process and the runs it starts): these tests are about a
+    user's Ctrl-C, hangup and SIGTERM, so they restore the defaults for their duration."""
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, signal.SIG_DFL),
+        signal.SIGHUP: signal.signal(signal.SIGHUP, signal.SIG_DFL),
+    }
+    yield
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
 def scenario_name(signals: str, point: str) -> str:
     return f"{signals.lower().replace('+', '2x')}-{point}".replace("_", "")
 
