@@ -235,10 +235,11 @@ def test_a_caught_signal_leaves_a_complete_run_or_nothing_and_says_which(matrix,
     o = outcomes[(signals, point)]
     assert_truthful(root, o)
     final, _, _ = files_of(root, o.name)
+    context = f"{signals} at {point}: rc {o.returncode}\n{o.stderr[-1500:]}"
     if point in ("cv", "report"):  # seconds before the commit: nothing is kept
-        assert not final and o.returncode == 128 + getattr(signal, signals.split("+")[0])
+        assert not final and o.returncode == 128 + getattr(signal, signals.split("+")[0]), context
     if point in ("after_rename", "published"):  # the commit had begun: the run stands
-        assert final and o.returncode == 0
+        assert final and o.returncode == 0, context
 
 
 def test_ctrl_c_during_cv_stops_the_run_at_once(tmp_path):
