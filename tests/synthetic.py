@@ -98,6 +98,15 @@ LOGISTIC_BINARY = {
     "report": False,
 }
 
+# A quick regression experiment on synth_reg (three folds, ridge on log1p of the target).
+RIDGE_REGRESSION = {
+    "competition": "synth_reg",
+    "features": BASE_FEATURES,
+    "model": {"kind": "ridge", "target_transform": "log1p"},
+    "cv": {"folds": 3},
+    "report": False,
+}
+
 
 def write_config(root: Path, name: str, body: dict) -> Path:
     path = root / "configs" / f"{name}.yaml"

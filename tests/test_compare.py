@@ -7,19 +7,12 @@ from pathlib import Path
 
 import pytest
 from quick_runs import built_once, copy_project, quick_run
-from synthetic import BASE_FEATURES
+from synthetic import RIDGE_REGRESSION
 
 from workbench.cli import main
 from workbench.compare import direction_word
 from workbench.paired import corrected_ttest
 
-REG = {
-    "competition": "synth_reg",
-    "features": BASE_FEATURES,
-    "model": {"kind": "ridge", "target_transform": "log1p"},
-    "cv": {"folds": 3},
-    "report": False,
-}
 NAMES = ["base", "smaller_c", "other_seed", "three_folds", "roc_auc", "regression"]
 
 
@@ -30,7 +23,7 @@ def _make(root: Path) -> list[str]:
         quick_run(root, "seed=7"),
         quick_run(root, "cv.folds=3"),
         quick_run(root, "metric=roc_auc"),
-        quick_run(root, body=REG, name="reg"),
+        quick_run(root, body=RIDGE_REGRESSION, name="reg"),
     ]
 
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from kaggle_fake import FakeKaggle, closed_port_url, isolate_credentials
 from quick_runs import built_once, copy_project, quick_run
-from synthetic import BASE_FEATURES, LOGISTIC_BINARY, write_config
+from synthetic import LOGISTIC_BINARY, RIDGE_REGRESSION, write_config
 
 from workbench import runindex
 from workbench.cli import main
@@ -28,19 +28,12 @@ from workbench.kaggle_loop import POLL_ENV
 
 KEY = "PLANTED-KEY-3c9f5e1a7b2d"
 BASIC = base64.b64encode(f"tester:{KEY}".encode()).decode()
-REG = {
-    "competition": "synth_reg",
-    "features": BASE_FEATURES,
-    "model": {"kind": "ridge", "target_transform": "log1p"},
-    "cv": {"folds": 3},
-    "report": False,
-}
 
 
 def _make(root: Path) -> list[str]:
     """Three synth_reg runs whose submissions differ (ridge with three alphas)."""
     return [
-        quick_run(root, f"model.params.alpha={alpha}", body=REG, name="reg")
+        quick_run(root, f"model.params.alpha={alpha}", body=RIDGE_REGRESSION, name="reg")
         for alpha in (1000, 1, 0.01)
     ]
 
@@ -462,7 +455,7 @@ def test_a_planted_key_is_written_nowhere(runs, fake, capfd):
     root, _ = runs
     serve(fake, root)
     fake.scorer = lambda content: ("COMPLETE", "0.5", "", "")
-    run_id = quick_run(root, "model.params.alpha=3", body=REG, name="planted")
+    run_id = quick_run(root, "model.params.alpha=3", body=RIDGE_REGRESSION, name="planted")
     assert main(["submit", run_id, "--wait"]) == 0
     fake.add_submission("synth-reg", file_name=f"{run_id}.csv", public="0.4")
     assert main(["sync", "synth_reg"]) == 0

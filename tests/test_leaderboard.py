@@ -10,18 +10,10 @@ from pathlib import Path
 
 import pytest
 from quick_runs import built_once, copy_project, indexed_row, quick_run, submit
-from synthetic import BASE_FEATURES
+from synthetic import RIDGE_REGRESSION
 
 from workbench.cli import main
 from workbench.leaderboard import order
-
-REG = {
-    "competition": "synth_reg",
-    "features": BASE_FEATURES,
-    "model": {"kind": "ridge", "target_transform": "log1p"},
-    "cv": {"folds": 3},
-    "report": False,
-}
 
 
 def _make(root: Path) -> list[str]:
@@ -31,8 +23,8 @@ def _make(root: Path) -> list[str]:
         quick_run(root, "seed=3", "model.params.C=10"),
     ]
     reg = [
-        quick_run(root, "model.params.alpha=1000", body=REG, name="reg"),
-        quick_run(root, "model.params.alpha=0.1", body=REG, name="reg"),
+        quick_run(root, "model.params.alpha=1000", body=RIDGE_REGRESSION, name="reg"),
+        quick_run(root, "model.params.alpha=0.1", body=RIDGE_REGRESSION, name="reg"),
     ]
     return binary + reg
 

@@ -305,12 +305,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     else:
         competitions = competitions_with_runs(project)
     found = tidy(project, competitions, remove=True)
-
-    def shown(path: Path) -> str:
-        return (
-            str(path.relative_to(project.root)) if path.is_relative_to(project.root) else str(path)
-        )
-
+    shown = project.shown
     for path in found.dead:
         print(f"removed {shown(path)} (left by a killed run)")
     for path in found.restored:
@@ -361,8 +356,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     project = Project.find()
     count = runindex.rebuild(project) if args.rebuild else len(runindex.runs(project))
-    path = runindex.index_path(project)
-    shown = path.relative_to(project.root) if path.is_relative_to(project.root) else path
+    shown = project.shown(runindex.index_path(project))
     print(f"{count} run{'s' if count != 1 else ''} in {shown}")
     return 0
 
@@ -403,15 +397,10 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from workbench.leaderboard_page import write
 
     written = write(board, project.runs_dir(args.competition))
-    root = project.root
-
-    def shown(path: Path) -> Path:
-        return path.relative_to(root) if path.is_relative_to(root) else path
-
     say(f"CV vs public score: {written.summary}")
     if written.plot is not None:
-        say(f"CV vs public score plot: {shown(written.plot)}")
-    say(f"leaderboard page: {shown(written.page)}")
+        say(f"CV vs public score plot: {project.shown(written.plot)}")
+    say(f"leaderboard page: {project.shown(written.page)}")
     return 0
 
 
@@ -530,12 +519,12 @@ def add_kaggle_parsers(commands: Any) -> None:
 
 def cmd_download(args: argparse.Namespace) -> int:
     from workbench.competition import Project
-    from workbench.kaggle_loop import download_competition, shown
+    from workbench.kaggle_loop import download_competition
 
     project = Project.find()
     result = download_competition(project, args.competition, force=args.force, note=say)
     files = ", ".join(result.files)
-    folder = shown(project, result.data_dir)
+    folder = project.shown(result.data_dir)
     if result.fetched:
         print(f"downloaded {len(result.files)} files into {folder}/: {files}")
     else:

@@ -69,6 +69,10 @@ class Project:
     def submissions_dir(self, competition: str) -> Path:
         return self.root / "submissions" / competition
 
+    def shown(self, path: Path) -> str:
+        """``path`` as messages show it: relative to the project root when it is inside it."""
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+
     def check_writable(self, competition: str) -> None:
         """Create ``runs/<competition>/`` and ``submissions/<competition>/`` if needed and make
         sure files can be written there: a run learns it cannot save itself before its first

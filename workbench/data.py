@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pandas as pd
 
 from workbench.competition import Competition
 from workbench.errors import UserError
+from workbench.io import file_sha256
 
 
 @dataclass
@@ -244,11 +244,7 @@ def fingerprint(files: dict[str, Path]) -> dict[str, dict[str, object]]:
     """sha256 and size of each input file: which data a run saw."""
     out = {}
     for kind, path in files.items():
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        out[kind] = {"path": path.name, "sha256": digest.hexdigest(), "bytes": path.stat().st_size}
+        out[kind] = {"path": path.name, "sha256": file_sha256(path), "bytes": path.stat().st_size}
     return out
 
 

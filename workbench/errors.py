@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
@@ -67,3 +68,8 @@ def user_code_error(exc: BaseException, where: str) -> UserError | None:
         where=where,
         hint="\n    ".join(["fix it at:", *lines]),
     )
+
+
+def redact(url: str) -> str:
+    """``scheme://user:***@host``: a password in a URL is never printed."""
+    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)

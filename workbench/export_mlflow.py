@@ -31,7 +31,7 @@ import yaml
 
 from workbench import configdiff
 from workbench.competition import Project
-from workbench.errors import UserError
+from workbench.errors import UserError, redact
 from workbench.record import RECORD_FILE, RunRecord, Submissions, read_record, read_submissions
 from workbench.runs import competitions_with_runs, find_run
 
@@ -81,12 +81,7 @@ class Store:
     @property
     def shown(self) -> str:
         """The URI without its password, fit to print."""
-        return _redact(self.uri)
-
-
-def _redact(text: str) -> str:
-    """``scheme://user:***@host``: a password in a URL is never printed."""
-    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", text)
+        return redact(self.uri)
 
 
 def default_store(project: Project) -> Store:
@@ -280,7 +275,7 @@ def _quiet() -> Iterator[None]:
 def _message(exc: BaseException) -> str:
     """The first line of an exception's message, without passwords."""
     lines = str(getattr(exc, "message", None) or exc).strip().splitlines()
-    return _redact(lines[0]) if lines else type(exc).__name__
+    return redact(lines[0]) if lines else type(exc).__name__
 
 
 def _open(mlflow: Any, store: Store) -> Any:

@@ -571,8 +571,7 @@ def _short(names: list, n: int = 8) -> str:
 
 
 def _shown(path: Path, root: Path) -> str:
-    path = path.resolve() if path.exists() else path
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    return Project(root).shown(path.resolve() if path.exists() else path)
 
 
 def confirmed(yes: bool) -> bool:

@@ -21,7 +21,6 @@ Every Kaggle call goes through :mod:`workbench.kaggle_api`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -38,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from workbench import kaggle_api
 from workbench.competition import Competition, Project, load_competition
 from workbench.errors import UserError
+from workbench.io import file_sha256
 from workbench.record import (
     RECORD_FILE,
     RunRecord,
@@ -59,11 +59,6 @@ Note = Callable[[str], None]
 
 def _silent(_: str) -> None:
     pass
-
-
-def shown(project: Project, path: Path) -> str:
-    """``path`` relative to the project root when it is inside it."""
-    return str(path.relative_to(project.root)) if path.is_relative_to(project.root) else str(path)
 
 
 def _credentials(note: Note) -> kaggle_api.Credentials:
@@ -259,14 +254,6 @@ def poll_seconds() -> float:
     return value
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_submission(file: Path, competition: Competition) -> None:
     """Raise :class:`UserError` unless ``file`` matches the competition's sample submission."""
     from workbench.data import read_table
@@ -336,7 +323,7 @@ def submit_run(
             hint="submit a run that wrote a submission (every complete `workbench run` does)",
         )
     check_submission(file, competition)
-    digest = sha256_of(file)
+    digest = file_sha256(file)
     earlier = _earlier(project, record.competition, digest)
     if earlier is not None and not force:
         other, entry = earlier
@@ -354,7 +341,7 @@ def submit_run(
     with tempfile.TemporaryDirectory(prefix="workbench-submit-") as scratch:
         upload = Path(scratch) / f"{record.run_id}.csv"  # Kaggle lists the file by this name
         shutil.copyfile(file, upload)
-        note(f"submitting {shown(project, file)} to Kaggle competition '{slug}' ...")
+        note(f"submitting {project.shown(file)} to Kaggle competition '{slug}' ...")
         try:
             ref = kaggle_api.submit(slug, upload, text)
         except kaggle_api.KaggleError as exc:
@@ -373,7 +360,7 @@ def submit_run(
             hint=f"fix that, then `workbench sync {record.competition}` records it",
         ) from None
     _update_index(project, run_dir, note)
-    note(f"submitted: ref {ref}, recorded in {shown(project, run_dir / 'submissions.json')}")
+    note(f"submitted: ref {ref}, recorded in {project.shown(run_dir / 'submissions.json')}")
     limits: kaggle_api.Limits | None = None
     try:
         limits = kaggle_api.submission_limits(slug)
@@ -540,7 +527,7 @@ def sync_competition(project: Project, name: str, *, note: Note = _silent) -> Sy
                 ref=submission.ref,
                 submitted_at=submission.submitted_at or _now(),
                 message=submission.description,
-                file_sha256=sha256_of(runs[run_id] / SUBMISSION_FILE),
+                file_sha256=file_sha256(runs[run_id] / SUBMISSION_FILE),
                 **scores,
             )
         changed = entry != old

@@ -12,7 +12,7 @@ two runs finishing at the same moment both appear.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import dataclasses
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from workbench.competition import Project
 from workbench.errors import UserError
+from workbench.io import file_sha256
 from workbench.record import RECORD_FILE, SUBMISSIONS_FILE, read_record, read_submissions
 
 INDEX_FILE = "index.sqlite"
@@ -128,13 +129,7 @@ def index_path(project: Project) -> Path:
 def folds_digest(run_dir: Path) -> str | None:
     """sha256 of the run's ``folds.csv``: runs with equal digests were scored on the same folds."""
     path = run_dir / "folds.csv"
-    if not path.is_file():
-        return None
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path) if path.is_file() else None
 
 
 def update_run(project: Project, run_dir: Path) -> None:
@@ -182,29 +177,23 @@ def runs(
     """Finished runs (of one competition), oldest first, each with its submissions."""
     if not refreshed:
         refresh(project, competition)
+    columns = [f.name for f in dataclasses.fields(IndexedRun) if f.name != "submissions"]
     with _connect(project) as db:
         where, args = ("WHERE competition = ?", (competition,)) if competition else ("", ())
-        run_rows = db.execute(f"SELECT * FROM runs {where} ORDER BY created_at, run_id", args)
-        columns = [c[0] for c in run_rows.description]
-        found = [dict(zip(columns, row, strict=True)) for row in run_rows.fetchall()]
+        found = db.execute(
+            f"SELECT {', '.join(columns)} FROM runs {where} ORDER BY created_at, run_id", args
+        ).fetchall()
         submitted: dict[str, list[IndexedSubmission]] = {}
         for row in db.execute("SELECT * FROM submissions ORDER BY submitted_at, ref"):
             entry = IndexedSubmission(*row)
             submitted.setdefault(entry.run_id, []).append(entry)
-    return [
-        IndexedRun(
-            **{
-                **row,
-                "greater_is_better": bool(row["greater_is_better"]),
-                "path": project.root / row["path"],
-            },
-            submissions=tuple(submitted.get(row["run_id"], ())),
-        )
-        for row in (
-            {k: v for k, v in r.items() if k not in ("record_mtime_ns", "submissions_mtime_ns")}
-            for r in found
-        )
-    ]
+    listed = []
+    for row in found:
+        values = dict(zip(columns, row, strict=True))
+        values["greater_is_better"] = bool(values["greater_is_better"])
+        values["path"] = project.root / values["path"]
+        listed.append(IndexedRun(**values, submissions=tuple(submitted.get(values["run_id"], ()))))
+    return listed
 
 
 def _finished_runs(project: Project, competition: str | None) -> list[Path]:

@@ -32,7 +32,7 @@ from workbench import models
 from workbench.competition import Project
 from workbench.config import MAX_SEED, Distribution, ExperimentConfig, set_value, to_dict, validate
 from workbench.engine import run_cv
-from workbench.errors import UserError
+from workbench.errors import UserError, redact
 from workbench.experiment import RunResult, write_run
 from workbench.foldcache import FoldCache
 from workbench.prepare import Prepared, prepare
@@ -178,11 +178,6 @@ def _rdb_storage(url: str, attempts: int = 5) -> Any:
                 raise
             time.sleep(0.5 * (attempt + 1))
     raise AssertionError("unreachable")
-
-
-def redact(url: str) -> str:
-    """A storage URL without its password."""
-    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
 def _first_line(exc: BaseException) -> str:
