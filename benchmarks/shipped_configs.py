@@ -10,6 +10,7 @@ one seed shows up as such.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import statistics
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,16 +47,24 @@ def _env(project: Path) -> dict[str, str]:
     return {**os.environ, "WORKBENCH_ROOT": str(project)}
 
 
+@contextlib.contextmanager
+def scratch_project() -> Iterator[Path]:
+    """A temporary project with the repo's competitions and configs, so runs/ stays out of the
+    repo; removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp)
+        shutil.copytree(ROOT / "competitions", project / "competitions")
+        shutil.copytree(ROOT / "configs", project / "configs")
+        yield project
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("configs", nargs="*", default=DEFAULT_CONFIGS)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp)
-        shutil.copytree(ROOT / "competitions", project / "competitions")
-        shutil.copytree(ROOT / "configs", project / "configs")
+    with scratch_project() as project:
         for config in args.configs:
             metrics, seconds = run(project, config, [])
             s = metrics["summary"]

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from blend_runs import copy_run
 from synthetic import BASE_FEATURES, LOGISTIC_BINARY
 
 from workbench.cli import main
@@ -315,8 +316,59 @@ def read_only_runs(project: Path) -> list[str]:
     return run_with(BASE)(project)
 
 
+def blend_of(*names: str, extra: tuple[str, ...] = (), breaker=None):
+    """A setup that copies finished runs ``names`` (tests/blend_runs.py) to project/elsewhere/
+    (so runs/ stays empty), optionally breaks the project, and blends them by path."""
+
+    def setup(project: Path) -> list[str]:
+        paths = [str(copy_run(project, name, indexed=False)) for name in names]
+        if breaker is not None:
+            breaker(project)
+        return ["blend", *paths, *extra]
+
+    return setup
+
+
+def killed_run(project: Path) -> None:
+    (project / "elsewhere" / ".20261130-000000-c-0000.partial").mkdir(parents=True)
+
+
+def reg_target_changed(project: Path) -> None:
+    path = data(project, "train.csv", "synth_reg")
+    edit_csv(path, lambda f: f.assign(label=[1.0, *f["label"][1:]]))
+
+
 def report_of(ref: Callable[[Path], str]) -> Callable[[Path], list[str]]:
     return lambda project: ["report", ref(project)]
+
+
+def drift_of(body: dict | None = None, breaker: Callable[[Path], object] = lambda p: None):
+    """A setup that breaks the project, then runs ``workbench drift synth_binary`` (with
+    ``body`` as configs/c.yaml when given)."""
+
+    def setup(project: Path) -> list[str]:
+        breaker(project)
+        return ["drift", "synth_binary", *([str(write(project, body))] if body else [])]
+
+    return setup
+
+
+def one_test_row(project: Path) -> None:
+    for name in ("test.csv", "sample.csv"):
+        edit_csv(data(project, name), lambda f: f.head(1))
+
+
+def only_constant_columns(project: Path) -> None:
+    for name in ("train.csv", "test.csv"):
+        edit_csv(data(project, name), lambda f: f.drop(columns=["x1", "x2", "color", "noise"]))
+        edit_csv(data(project, name), lambda f: f.assign(one=1))
+
+
+def read_only_runs_for_drift(project: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root ignores permissions")
+    (project / "runs").mkdir()
+    (project / "runs").chmod(0o500)
 
 
 # --- the cases: one per row of docs/errors.md ------------------------------------------------
@@ -865,6 +917,129 @@ CASES: dict[str, Case] = {
         report_of(lambda p: str(p / "competitions" / "synth_binary")),
         ("no run",),
         "competitions/synth_binary",
+    ),
+    # workbench blend
+    "blend-one-run": Case(blend_of("logistic"), ("at least 2 runs, got 1",), "RUN"),
+    "blend-unknown-method": Case(
+        blend_of("logistic", "forest", extra=("--method", "hill-climb")),
+        ("unknown blend method 'hill-climb'", "did you mean 'hill_climb'"),
+        "--method",
+    ),
+    "blend-unknown-run": Case(
+        lambda p: [*blend_of("logistic")(p), "no-such-run"], ("no run 'no-such-run'",), "no run"
+    ),
+    "blend-run-named-twice": Case(
+        lambda p: [*blend_of("logistic")(p), str(p / "elsewhere" / "logistic")],
+        ("named twice",),
+        "run ",
+    ),
+    "blend-incomplete-run": Case(
+        lambda p: [
+            *blend_of("logistic", breaker=killed_run)(p),
+            str(p / "elsewhere" / ".20261130-000000-c-0000.partial"),
+        ],
+        ("incomplete run", "killed before it finished", "workbench clean"),
+        ".20261130-000000-c-0000.partial",
+    ),
+    "blend-different-competitions": Case(
+        blend_of("logistic", "ridge"),
+        ("synth_binary", "synth_reg", "one competition"),
+        "cannot blend runs with different competitions",
+    ),
+    "blend-different-folds": Case(
+        blend_of("logistic", "logistic-seed-7"),
+        ("sha256 of folds.csv", "seed 42", "seed 7", "--set seed="),
+        "cannot blend runs with different folds",
+    ),
+    "blend-different-metrics": Case(
+        blend_of("logistic", "logistic-roc-auc"),
+        ("accuracy", "roc_auc", "--set metric=accuracy"),
+        "cannot blend runs with different metrics",
+    ),
+    "blend-data-changed": Case(
+        blend_of("ridge", "ridge-strong", breaker=reg_target_changed),
+        ("targets differ", "the data changed since the runs", "run the configs again"),
+        "targets differ",
+    ),
+    "blend-rank-multiclass": Case(
+        blend_of("multi-logistic", "multi-forest", extra=("--method", "rank")),
+        ("one per class", "hill_climb"),
+        "--method",
+    ),
+    "blend-meta-without-stack": Case(
+        blend_of("logistic", "forest", extra=("--meta", "ridge")),
+        ("--method stack",),
+        "--meta",
+    ),
+    "blend-meta-unknown-kind": Case(
+        blend_of("logistic", "forest", extra=("--method", "stack", "--meta", "logistik")),
+        ("unknown model kind 'logistik'", "did you mean 'logistic'"),
+        "--meta",
+    ),
+    "blend-meta-wrong-task": Case(
+        blend_of("logistic", "forest", extra=("--method", "stack", "--meta", "ridge")),
+        ("'ridge' does not support binary tasks", "logistic"),
+        "--meta",
+    ),
+    # workbench drift
+    "drift-unknown-competition": Case(
+        lambda p: ["drift", "synth_binari"],
+        ("unknown competition 'synth_binari'", "did you mean 'synth_binary'"),
+        "competition",
+    ),
+    "drift-data-missing": Case(
+        drift_of(breaker=lambda p: data(p, "test.csv").unlink()),
+        ("data file missing", "workbench download synth_binary"),
+        TEST,
+    ),
+    "drift-config-other-competition": Case(
+        drift_of({**REG, "model": {"kind": "ridge"}}),
+        ("the config is for competition 'synth_reg', not 'synth_binary'", "drift synth_reg"),
+        C + ": competition",
+    ),
+    "drift-config-unknown-step": Case(
+        drift_of(changed(features=[{"step": "imptue", "columns": ["x1"]}])),
+        ("unknown feature step 'imptue'", "did you mean 'impute'"),
+        C + ": features[0]",
+    ),
+    "drift-too-few-rows": Case(
+        drift_of(breaker=one_test_row),
+        ("too few rows to tell train from test", "1 test row(s)", "at least 2"),
+        TEST,
+    ),
+    "drift-no-columns": Case(
+        drift_of(breaker=only_constant_columns),
+        ("no column left to compare train and test on", "constant"),
+        TEST,
+    ),
+    "drift-config-drops-every-column": Case(
+        drift_of(changed(features=[{"step": "drop", "columns": "all"}])),
+        ("after the feature steps no columns are left",),
+        C + ": features",
+    ),
+    "drift-runs-folder-is-a-file": Case(
+        drift_of(breaker=file_where_folder("runs")),
+        ("runs is a file",),
+        "runs/synth_binary/drift/raw",
+    ),
+    "drift-runs-folder-read-only": Case(
+        drift_of(breaker=read_only_runs_for_drift),
+        ("cannot write here", "Permission denied"),
+        "runs/synth_binary/drift/raw",
+    ),
+    # workbench writeup
+    "writeup-unknown-competition": Case(
+        lambda p: ["writeup", "synth_binaryy"],
+        ("unknown competition 'synth_binaryy'", "did you mean 'synth_binary'"),
+        "competition",
+    ),
+    "writeup-not-a-plain-name": Case(
+        lambda p: ["writeup", "."], ("competition '.' is not a plain name",), "competition"
+    ),
+    "writeup-no-runs": Case(
+        lambda p: ["writeup", "synth_multi"],
+        ("no finished runs of 'synth_multi' yet", "`workbench run CONFIG` makes one"),
+        "runs/synth_multi",
     ),
 }
 

@@ -141,6 +141,35 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("run_a", metavar="RUN_A", help="run id or path: the baseline")
     compare.add_argument("run_b", metavar="RUN_B", help="run id or path: compared with RUN_A")
     compare.set_defaults(handler=cmd_compare)
+
+    drift = commands.add_parser(
+        "drift",
+        help="adversarial validation: how well a classifier tells the test rows from the "
+        "training rows (ROC AUC), the features that give the split away, a plot and a JSON "
+        "result under runs/<competition>/drift/",
+    )
+    drift.add_argument("competition", help="the competition (its folder under competitions/)")
+    drift.add_argument(
+        "config",
+        nargs="?",
+        type=Path,
+        help="compare the features this config's steps make (default: the raw columns)",
+    )
+    drift.add_argument(
+        "--seed",
+        type=_seed,
+        help="seed of the sample, the folds and the classifier (default: the config's, else 42)",
+    )
+    drift.set_defaults(handler=cmd_drift)
+
+    writeup = commands.add_parser(
+        "writeup",
+        help="write competitions/<name>/WRITEUP.md and its HTML twin with the key figures, "
+        "from the competition's finished runs",
+    )
+    writeup.add_argument("competition", help="the competition (its folder under competitions/)")
+    writeup.set_defaults(handler=cmd_writeup)
+    add_blend_parser(commands)
     add_init_parser(commands)
     add_kaggle_parsers(commands)
     return parser
@@ -157,6 +186,19 @@ def _positive(kind: type) -> Any:
 
     parse.__name__ = kind.__name__
     return parse
+
+
+def _seed(text: str) -> int:
+    """An argparse type: a seed in every library's range (the config's ``seed`` rule)."""
+    from workbench.config import MAX_SEED
+
+    value = int(text)
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SEED}, got {text}")
+    return value
+
+
+_seed.__name__ = "seed"  # argparse's word for a value that is not a number
 
 
 def entry() -> NoReturn:
@@ -182,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from workbench import rundir
 
     committed, leftovers = len(rundir.committed_runs()), len(rundir.leftover_runs())
-    with interrupts.handling(settle_on_commit=args.command in ("run", "tune")):
+    with interrupts.handling(settle_on_commit=args.command in ("run", "tune", "blend")):
         try:
             return args.handler(args)
         except UserError as exc:
@@ -214,12 +256,12 @@ def interrupted(
         say(f"interrupted by {name} after the run was complete: {run.final_path} is kept")
         print(run.run_id)
         return 0
-    if command == "run" and leftovers:
+    if command in ("run", "blend") and leftovers:
         say(
             f"interrupted by {name}: the unfinished run {leftovers[-1]} could not be removed; "
             "`workbench clean` removes it"
         )
-    elif command == "run":
+    elif command in ("run", "blend"):
         say(f"interrupted by {name}: nothing was written for this run")
     elif command == "tune":
         say(
@@ -412,6 +454,76 @@ def cmd_compare(args: argparse.Namespace) -> int:
     project = Project.find()
     run_a, run_b = find_run(args.run_a, project), find_run(args.run_b, project)
     print(format_comparison(compare_runs(run_a, run_b)))
+    return 0
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from workbench.competition import Project
+    from workbench.drift import run_drift, summary_lines
+
+    project = Project.find(args.config.parent if args.config else None)
+    result, written = run_drift(project, args.competition, args.config, args.seed)
+    print("\n".join(summary_lines(result)))
+    for path in written:
+        print(f"wrote {project.shown(path)}")
+    return 0
+
+
+def cmd_writeup(args: argparse.Namespace) -> int:
+    from workbench.competition import Project
+    from workbench.writeup import gather
+    from workbench.writeup_render import write_writeup
+
+    project = Project.find()
+    written = write_writeup(gather(project, args.competition))
+    print(project.shown(written.markdown))
+    n = len(written.figures)
+    say(f"HTML twin: {project.shown(written.html)} ({n} figure{'s' if n != 1 else ''} beside it)")
+    return 0
+
+
+def add_blend_parser(commands: Any) -> None:
+    """``workbench blend RUN...``: a new run from finished runs' predictions (workbench.blend)."""
+    blend = commands.add_parser(
+        "blend",
+        help="combine finished runs of one competition (same folds) from their out-of-fold and "
+        "test predictions into a new run; its CV fits the weights on the other folds only",
+    )
+    blend.add_argument(
+        "runs", nargs="*", metavar="RUN", help="run ids or paths: two or more, on the same folds"
+    )
+    blend.add_argument(
+        "--method",
+        default="hill_climb",
+        metavar="{mean,rank,hill_climb,stack}",
+        help="mean: plain average; rank: average of ranks; hill_climb (default): greedy forward "
+        "selection with replacement (Caruana et al.); stack: a meta-model on the predictions",
+    )
+    blend.add_argument(
+        "--meta",
+        metavar="KIND",
+        help="--method stack: the meta-model's kind (default: ridge for regression, logistic "
+        "for classification)",
+    )
+    blend.add_argument("--name", help="the blend run's config name (default: blend-<method>)")
+    blend.add_argument("--quiet", action="store_true", help="print only the run id")
+    blend.set_defaults(handler=cmd_blend)
+
+
+def cmd_blend(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from workbench.blend import BlendOptions, blend, blend_lines
+    from workbench.progress import print_summary
+
+    console = Console(stderr=True, quiet=args.quiet, highlight=False)
+    options = BlendOptions(method=args.method, meta=args.meta, name=args.name)
+    result = blend(args.runs, options)
+    run = result.run  # committed: from here on a signal is only noted (interrupts.settle)
+    print_summary(console, run.record, run.run_dir, run.report, run.submission)
+    for line in blend_lines(result):
+        console.print(line, markup=False)
+    print(run.run_id)
     return 0
 
 

@@ -77,10 +77,14 @@ class Project:
         """Create ``runs/<competition>/`` and ``submissions/<competition>/`` if needed and make
         sure files can be written there: a run learns it cannot save itself before its first
         fold, not after the whole CV."""
+        self.check_folders(self.runs_dir(competition), self.submissions_dir(competition))
+
+    def check_folders(self, *folders: Path) -> None:
+        """Create ``folders`` if needed and make sure files can be written in each (a
+        :class:`UserError` otherwise), before any work whose result goes there."""
         import tempfile
 
-        folders = (self.runs_dir(competition), self.submissions_dir(competition))
-        for folder in folders:  # both checked before either is made
+        for folder in folders:  # all checked before any is made
             blocker = next(
                 (p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None
             )

@@ -94,6 +94,11 @@ class ReportConfig(_Strict):
     permutation_importance: bool | Literal["auto"] = "auto"
     permutation_repeats: int = Field(5, ge=1)
     learning_curve: bool = False
+    drift: bool = Field(
+        False,
+        description="adversarial validation in the report: how well a classifier tells the "
+        "test rows from the training rows on the run's features (workbench.drift)",
+    )
 
 
 class Distribution(_Strict):

@@ -77,10 +77,10 @@ def run_experiment(
             result = run_cv(prepared, on_fold=on_fold)
         return write_run(prepared, result, log_lines=captured.lines, started=started)
     except UserError as exc:
-        raise _locate(exc, config_path) from None
+        raise locate(exc, config_path) from None
 
 
-def _locate(exc: UserError, config_path: Path) -> UserError:
+def locate(exc: UserError, config_path: Path) -> UserError:
     """Prefix a config-field error (``model.kind``, ``features[2]``) with the config file."""
     head = re.match(r"[A-Za-z_]+", exc.where or "")
     if head and head.group() in ExperimentConfig.model_fields:  # the whole field name
@@ -95,11 +95,13 @@ def write_run(
     log_lines: list[str] | None = None,
     started: float | None = None,
     tuning: dict[str, Any] | None = None,
+    extra_json: dict[str, Any] | None = None,
 ) -> RunResult:
     """Write the run directory and the submission of a cross-validated experiment.
 
     Built in ``.<run_id>.partial/`` and renamed into place when complete. The report is
     built last, from the files alone; if it fails, the failure is logged and the run kept.
+    ``extra_json``: more JSON files of the run, by name (``blend.json`` of a blend).
     """
     started = time.perf_counter() if started is None else started
     config, problem, project = prepared.config, prepared.problem, prepared.project
@@ -118,6 +120,8 @@ def write_run(
             )
             if tuning is not None:
                 io.write_json(run.file("tuning.json"), tuning)
+            for name, content in (extra_json or {}).items():
+                io.write_json(run.file(name), content)
             threshold = choose_threshold(config, problem, result)
 
             submission_path = project.submissions_dir(spec.name) / f"{run.run_id}.csv"
@@ -192,6 +196,10 @@ def build_report(prepared: Prepared, run: RunDirectory) -> Path | None:
             seed=prepared.config.seed,
         )
         io.write_json(run.file("data_profile.json"), profile)
+        if prepared.config.report.drift:
+            from workbench.drift import write_run_drift
+
+            write_run_drift(prepared, run.file("drift.json"))  # a failure is logged, not raised
         return build(run.path)
     except Exception as exc:  # the run is complete; only its view failed
         log.warning("the report could not be built: %s: %s", type(exc).__name__, exc)

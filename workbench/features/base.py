@@ -261,6 +261,6 @@ def feature(name: str | Callable | type | None = None) -> Any:
 
 
 def describe(obj: Any) -> str:
-    """First line of an object's docstring: a one-line description of a step."""
+    """First paragraph of an object's docstring, on one line: the description of a step."""
     doc = inspect.getdoc(obj) or ""
-    return doc.splitlines()[0] if doc else ""
+    return " ".join(doc.split("\n\n")[0].split())

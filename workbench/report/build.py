@@ -6,7 +6,9 @@ import time
 from pathlib import Path
 
 from workbench.io import write_bytes, write_text
+from workbench.report.blend_section import blend_section
 from workbench.report.compare_section import add_best_earlier_run
+from workbench.report.drift_section import drift_section
 from workbench.report.explain_section import add_classification_worst_rows, shap_section
 from workbench.report.html import Section, render_html
 from workbench.report.render import Figures
@@ -46,6 +48,9 @@ def plan_report(run: Run) -> tuple[list[Section], Figures]:
 
     sections = [summary_section(run), config_section(run), fit_section(run, figs, pooled)]
     add_best_earlier_run(sections[0], run)  # beside the run's own score, from the run index
+    blend = blend_section(run)  # a blend run: how its score was made, right after the summary
+    if blend is not None:
+        sections.insert(1, blend)
     if pooled is not None:
         if run.task == "binary":
             sections.append(binary_section(run, figs, pooled))
@@ -60,6 +65,9 @@ def plan_report(run: Run) -> tuple[list[Section], Figures]:
     if shap is not None:
         sections.append(shap)
     sections.append(data_section(run, figs))
+    drift = drift_section(run, figs)
+    if drift is not None:
+        sections.append(drift)
     tuning = tuning_section(run, figs)
     if tuning is not None:
         sections.append(tuning)

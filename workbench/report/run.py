@@ -29,6 +29,7 @@ class Run:
     learning_curve: pd.DataFrame | None = None
     profile: dict[str, Any] | None = None
     tuning: dict[str, Any] | None = None
+    drift: dict[str, Any] | None = None  # drift.json (report.drift)
 
     @property
     def task(self) -> str:
@@ -98,6 +99,8 @@ def load_run(run_dir: str | Path) -> Run:
         run.profile = _read_json(run_dir / "data_profile.json", run_dir)
     if (run_dir / "tuning.json").is_file():
         run.tuning = _read_json(run_dir / "tuning.json", run_dir)
+    if (run_dir / "drift.json").is_file():
+        run.drift = _read_json(run_dir / "drift.json", run_dir)
     return run
 
 
