@@ -12,6 +12,7 @@ import pandas as pd
 from workbench.competition import Competition
 from workbench.errors import UserError
 from workbench.io import file_sha256
+from workbench.tables import read_with_polars
 
 
 @dataclass
@@ -35,8 +36,8 @@ COMPRESSED_SUFFIXES = (".gz", ".gzip", ".zip", ".bz2")
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV (plain, or compressed and named so: ``train.csv.gz``) or Parquet file, with
-    one clear error for unreadable input."""
+    """Read a CSV (plain, or compressed and named so: ``train.csv.gz``) or Parquet file with
+    polars (:mod:`workbench.tables`), with one clear error for unreadable input."""
     if path.is_dir():
         raise UserError("is a directory, not a data file", where=str(path))
     suffix = path.suffix.lower()
@@ -59,15 +60,18 @@ def read_table(path: Path) -> pd.DataFrame:
             hint=f"decompress it (Kaggle's downloads are zipped), or name it "
             f"{path.name}{kind_suffix}",
         )
-    try:
+    if suffix in COMPRESSED_SUFFIXES and not kind:
+        raise UserError(
+            f"the name says {suffix} but the file is not compressed",
+            where=str(path),
+            hint=f"name it {path.stem}",
+        )
+    frame = read_with_polars(path, kind)
+    if frame is not None:
+        return frame
+    try:  # what polars refuses, pandas reads or names the problem of
         if suffix == ".parquet":
             return pd.read_parquet(path)
-        if suffix in COMPRESSED_SUFFIXES and not kind:
-            raise UserError(
-                f"the name says {suffix} but the file is not compressed",
-                where=str(path),
-                hint=f"name it {path.stem}",
-            )
         return pd.read_csv(path, compression=kind)
     except pd.errors.EmptyDataError:
         raise UserError("the file is empty", where=str(path)) from None

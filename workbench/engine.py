@@ -95,10 +95,11 @@ def prepare_fold(features: FeatureSpec, problem: Problem, fold: cv_module.Fold) 
     X_tr = problem.X.iloc[fold.train]
     y_tr = pd.Series(problem.y[fold.train], index=X_tr.index)
     Xt_tr, yt_tr = pipeline.fit_transform(X_tr, y_tr)
-    Xt_va = pipeline.transform(problem.X.iloc[fold.valid])
-    Xt_te = pipeline.transform(problem.X_test)
+    del X_tr  # the raw training rows go before the other rows are taken: one raw copy at a time
     _some_columns(Xt_tr)
-    Xt_tr, Xt_va, Xt_te = (_numeric_only(f) for f in (Xt_tr, Xt_va, Xt_te))
+    Xt_tr = _numeric_only(Xt_tr)
+    Xt_va = _numeric_only(pipeline.transform(problem.X.iloc[fold.valid]))
+    Xt_te = _numeric_only(pipeline.transform(problem.X_test))
     return FoldData(
         fold=fold,
         X_train=Xt_tr,

@@ -130,6 +130,30 @@ def as_object(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), np.nan)
 
 
+def positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """Where each of ``values`` is in ``index`` (unique), as int64; -1 for values absent from
+    it and for missing values. Text is looked up by Arrow's hash table, without a Python
+    object per row; values whose type differs from the index's (numbers in one file, text
+    in the other) compare as objects."""
+    if _is_arrow_text(values.dtype) and index.inferred_type == "string":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.index_in(
+            pa.array(values.array),
+            value_set=pa.array(index.to_numpy(dtype=object), from_pandas=True),
+        )
+        return found.fill_null(-1).to_numpy().astype(np.int64)
+    try:
+        return index.get_indexer(values).astype(np.int64)
+    except TypeError:
+        return index.astype(object).get_indexer(values.astype(object)).astype(np.int64)
+
+
+def _is_arrow_text(dtype: Any) -> bool:
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
 def lookup(table: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     """Look rows of ``keys`` up in ``table`` (key columns + value columns), keeping the index.
 
@@ -161,7 +185,7 @@ def put_beside(
         else:
             blocks.append(frame[column])
     if not blocks:
-        return frame.copy()
+        return frame.copy(deep=False)
     out = pd.concat(blocks, axis=1)
     out.index = frame.index
     return out
@@ -232,7 +256,7 @@ class FunctionStep(Step):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         try:
-            out = self.func(X.copy(), **(self.kwargs or {}))
+            out = self.func(X.copy(deep=False), **(self.kwargs or {}))
         except KeyError as exc:
             name = getattr(self.func, "__workbench_feature__", self.func.__name__)
             raise StepConfigError(

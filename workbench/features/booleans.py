@@ -57,7 +57,7 @@ class Boolean(Step):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "boolean")
-        out = X.copy()
+        out = X.copy(deep=False)
         for column in self.columns_:
             yes, no = self.pairs_[column]
             spelled = _spelled(X[column])

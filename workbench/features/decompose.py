@@ -74,7 +74,7 @@ class PCAComponents(Step):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "pca")
         components = self.model_.transform(as_float(X[self.columns_]))
-        out = X.copy() if self.keep_original else X.drop(columns=self.columns_)
+        out = X.copy(deep=False) if self.keep_original else X.drop(columns=self.columns_)
         out = out.drop(columns=[c for c in self.component_names_ if c in out])
         frame = pd.DataFrame(components, index=X.index, columns=self.component_names_)
         return self._remember_output(pd.concat([out, frame], axis=1))
@@ -118,7 +118,7 @@ class KMeansClusters(Step):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "kmeans")
         data = as_float(X[self.columns_])
-        out = X.copy()
+        out = X.copy(deep=False)
         out[self.name] = self.model_.predict(data).astype(np.int64)
         if self.add_distances:
             distances = self.model_.transform(data)

@@ -16,6 +16,8 @@ from workbench.features.base import (
     Step,
     StepConfigError,
     as_object,
+    positions,
+    put_beside,
     require_columns,
     select_columns,
 )
@@ -82,7 +84,7 @@ class OneHot(Step):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "onehot")
-        out = X.drop(columns=self.columns_) if self.drop_original else X.copy()
+        out = X.drop(columns=self.columns_) if self.drop_original else X.copy(deep=False)
         if self.columns_:
             if self.declared_:
                 encoded = self._encode_mixed(X)
@@ -224,7 +226,7 @@ class Ordinal(Step):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "ordinal")
-        out = X.copy()
+        out = X.copy(deep=False)
         for column, mapping in self.mappings_.items():
             missing_code = mapping.get(None, -1)
             codes = as_object(X[[column]])[column].map(
@@ -235,7 +237,7 @@ class Ordinal(Step):
             possible = pd.Series([*mapping.values(), missing_code, -1], dtype=object)
             out[column] = pd.to_numeric(codes).astype(pd.to_numeric(possible).dtype)
         for column, categories in self.categories_.items():
-            out[column] = categories.get_indexer(X[column]).astype(np.int64)
+            out[column] = positions(categories, X[column])
         return self._remember_output(out)
 
 
@@ -317,7 +319,7 @@ class TargetEncode(Step):
         return [f"{c}_te" for c in self.columns_]
 
     def _output(self, X: pd.DataFrame, encoded: np.ndarray) -> pd.DataFrame:
-        out = X.drop(columns=self.columns_) if self.drop_original else X.copy()
+        out = X.drop(columns=self.columns_) if self.drop_original else X.copy(deep=False)
         frame = pd.DataFrame(encoded, index=X.index, columns=self.encoded_names_)
         out = pd.concat([out.drop(columns=[c for c in frame if c in out]), frame], axis=1)
         return self._remember_output(out)
@@ -368,30 +370,35 @@ class FrequencyEncode(Step):
     """Add ``<col>_freq``: the share of training rows having the row's value.
 
     Missing values count as a value of their own; values unseen in training get 0.
+    ``drop_original`` replaces the column by its frequency (for high-cardinality text a model
+    cannot take as it is).
     """
 
-    def __init__(self, columns: str | Sequence[str] | None = "categorical"):
+    def __init__(
+        self, columns: str | Sequence[str] | None = "categorical", drop_original: bool = False
+    ):
         self.columns = columns
+        self.drop_original = drop_original
 
     def fit(self, X: pd.DataFrame, y: pd.Series | None = None) -> FrequencyEncode:
         self.columns_ = select_columns(X, self.columns, "frequency_encode")
         n = max(len(X), 1)
-        self.frequencies_: dict[str, dict[Any, float]] = {}
+        self.frequencies_: dict[str, pd.Series] = {}
         self.missing_share_: dict[str, float] = {}
         for column in self.columns_:
-            values = as_object(X[[column]])[column]
-            counts = values.value_counts(dropna=True)
-            self.frequencies_[column] = {k: float(v) / n for k, v in counts.items()}
+            values = X[column]
+            self.frequencies_[column] = values.value_counts(dropna=True) / n
             self.missing_share_[column] = float(values.isna().sum()) / n
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "frequency_encode")
-        out = X.copy()
+        derived = {}
         for column in self.columns_:
-            values = as_object(X[[column]])[column]
             shares = self.frequencies_[column]
-            freq = values.map(lambda v, s=shares: s.get(v, 0.0) if pd.notna(v) else np.nan)
-            freq = freq.astype(float).where(values.notna(), self.missing_share_[column])
-            out[f"{column}_freq"] = freq
-        return self._remember_output(out)
+            values = X[column]
+            position = positions(shares.index, values)
+            freq = np.where(position >= 0, shares.to_numpy(dtype=float)[position], 0.0)
+            freq[values.isna().to_numpy()] = self.missing_share_[column]
+            derived[column] = pd.DataFrame({f"{column}_freq": freq}, index=X.index)
+        return self._remember_output(put_beside(X, derived, self.drop_original))

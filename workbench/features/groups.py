@@ -74,6 +74,6 @@ class GroupAggregate(Step):
         values = lookup(self.table_, X[self.by_])["__value__"]
         if self.agg == "count":
             values = values.fillna(0).astype(np.int64)
-        out = X.copy()
+        out = X.copy(deep=False)
         out[self.name_] = values.astype(np.int64) if self.agg == "count" else values.astype(float)
         return self._remember_output(out)

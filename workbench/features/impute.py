@@ -82,12 +82,16 @@ class Impute(Step):
                     f"{self.columns_[:5]} are numeric",
                     hint="use a number, or impute text columns in a step of their own",
                 )
-            data = as_float(X[self.columns_]) if numeric else as_object(X[self.columns_])
-            imputer = SimpleImputer(
-                strategy=self.strategy, fill_value=self.fill_value, keep_empty_features=True
-            )
-            imputer.fit(data)
-            self.statistics_ = dict(zip(self.columns_, imputer.statistics_, strict=True))
+            # one column at a time: never a float copy of every imputed column at once
+            for column in self.columns_:
+                if self.strategy == "median":
+                    self.statistics_[column] = _median(X[column])
+                    continue
+                data = as_float(X[[column]]) if numeric else as_object(X[[column]])
+                imputer = SimpleImputer(
+                    strategy=self.strategy, fill_value=self.fill_value, keep_empty_features=True
+                )
+                self.statistics_[column] = imputer.fit(data).statistics_[0]
         self.group_statistics_: dict[str, pd.DataFrame] = {}
         if self.by_:
             for column in self.columns_:
@@ -101,7 +105,7 @@ class Impute(Step):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, [*self.columns_, *self.by_], "impute")
-        out = X.copy()
+        out = X.copy(deep=False)
         for column in self.columns_:
             values = X[column]
             missing = values.isna()
@@ -113,6 +117,13 @@ class Impute(Step):
             if self.add_indicator:
                 out[f"{column}_missing"] = missing.astype(np.int8)
         return self._remember_output(out)
+
+
+def _median(values: pd.Series) -> float:
+    """The median of a column's values, 0 for a column without any (scikit-learn's
+    ``SimpleImputer(keep_empty_features=True)`` rule); by partition, not a full sort."""
+    data = values.to_numpy(dtype=float, na_value=np.nan)
+    return 0.0 if np.isnan(data).all() else float(np.nanmedian(data))
 
 
 def _mode(values: pd.Series) -> Any:

@@ -68,7 +68,7 @@ class Scale(Step):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "scale")
-        out = X.copy()
+        out = X.copy(deep=False)
         if self.columns_:
             out[self.columns_] = self.scaler_.transform(as_float(X[self.columns_]))
         return self._remember_output(out)
@@ -99,7 +99,7 @@ class Log1p(Step):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "log1p")
-        out = X.copy()
+        out = X.copy(deep=False)
         for column in self.columns_:
             values = as_float(X[[column]])[:, 0] + self.shift_[column]
             out[column] = np.log1p(np.clip(values, 0.0, None))
@@ -149,7 +149,7 @@ class PowerTransform(Step):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "power")
-        out = X.copy()
+        out = X.copy(deep=False)
         if self.fitted_:
             data = as_float(X[self.fitted_])
             if self.method == "box-cox":
@@ -193,7 +193,7 @@ class QuantileBin(Step):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "quantile_bin")
-        out = X.copy()
+        out = X.copy(deep=False)
         for column in self.columns_:
             values = as_float(X[[column]])[:, 0]
             codes = np.searchsorted(self.edges_[column], values, side="right")
@@ -265,7 +265,7 @@ class Arithmetic(Step):
         if np.ndim(result) == 0:
             result = np.full(len(X), float(result))
         result = np.where(np.isfinite(result), result, np.nan)
-        out = X.copy()
+        out = X.copy(deep=False)
         out[self.name] = result
         return self._remember_output(out)
 
@@ -334,7 +334,7 @@ class Clip(Step):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "clip")
-        out = X.copy()
+        out = X.copy(deep=False)
         for column in self.columns_:
             values = as_float(X[[column]])[:, 0]
             out[column] = np.clip(values, self.lower_[column], self.upper_[column])

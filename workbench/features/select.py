@@ -55,4 +55,4 @@ class Keep(Step):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, self.columns_, "keep")
-        return self._remember_output(X[self.columns_].copy())
+        return self._remember_output(X[self.columns_])

@@ -69,7 +69,7 @@ class RegexExtract(Step):
         if self.default is not None:
             found = found if isinstance(self.default, str) else found.astype(object)
             found = found.fillna(self.default)
-        out = X.copy()
+        out = X.copy(deep=False)
         out[self.name] = found
         return self._remember_output(out)
 
