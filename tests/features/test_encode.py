@@ -112,6 +112,16 @@ def test_frequency_encode():
     assert list(out.index) == [5, 6, 7, 8]
 
 
+@pytest.mark.parametrize("dtype", ["str", object, "category"])
+def test_frequency_encode_drop_original_puts_the_share_where_the_column_was(dtype):
+    train = pd.DataFrame({"x": [1, 2, 3, 4], "t": pd.Series(["a", "a", "b", None], dtype=dtype)})
+    test = pd.DataFrame({"x": [0, 0, 0], "t": pd.Series(["b", "zz", None], dtype=dtype)})
+    out = FrequencyEncode(columns=["t"], drop_original=True).fit(train).transform(test)
+    assert out.columns.tolist() == ["x", "t_freq"]
+    assert out["t_freq"].tolist() == [0.25, 0.0, 0.25]
+    assert test["t"].notna().sum() == 2  # the input frame is unchanged
+
+
 def test_target_encode_integer_regression_target_hint():
     X = pd.DataFrame({"c": list("ab") * 50})
     y = pd.Series(np.arange(100))
