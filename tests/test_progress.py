@@ -106,3 +106,19 @@ def test_fold_printer_is_1_based():
     FoldPrinter(console)(_fold(1, 2, 0.9, 0.8), 6)
     text = console.export_text()
     assert "fold 3 (repeat 2)" in text and "train 0.90000" in text and "0.25s" in text
+
+
+def test_fold_printer_shows_elapsed_time_and_what_is_left():
+    console = _console()
+    now = iter([100.0, 130.0, 190.0, 220.0])  # started, after folds 1, 2 and 3
+    printer = FoldPrinter(console, clock=lambda: next(now))
+    first, second = _fold(0, 0, 0.9, 0.8), _fold(0, 1, 0.9, 0.8)
+    first = first.model_copy(update={"fit_seconds": 19.0, "features_seconds": 1.0})
+    second = second.model_copy(update={"fit_seconds": 38.0, "features_seconds": 2.0})
+    printer(first, 3)
+    printer(second, 3)
+    printer(_fold(0, 2, 0.9, 0.8), 3)
+    lines = console.export_text().splitlines()
+    assert "(1/3, 30.0 s elapsed, about 40.0 s left)" in lines[0]  # 20 s a fold, 2 left
+    assert "(2/3, 1 min 30 s elapsed, about 30.0 s left)" in lines[1]  # (20 + 40) / 2, 1 left
+    assert lines[2].endswith("(3/3, 2 min 0 s elapsed)")  # nothing left: no estimate

@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from workbench.record import FoldRecord, RunRecord
+from workbench.report.formats import duration
 
 
 class FoldPrinter:
-    """Prints each fold's training and validation score as soon as it is done."""
+    """Prints each fold's training and validation score as soon as it is done, with the time
+    since the run started and, while folds remain, an estimate of the time they will take
+    (the mean time of the folds so far, per fold left)."""
 
-    def __init__(self, console: Console):
+    def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic):
         self.console = console
+        self.clock = clock
+        self.started = clock()
+        self.done = 0
+        self.fold_seconds = 0.0
 
     def __call__(self, fold: FoldRecord, total: int) -> None:
+        seconds = fold.fit_seconds + fold.features_seconds
+        self.done += 1
+        self.fold_seconds += seconds
+        left = total - self.done
+        timing = f"{self.done}/{total}, {duration(self.clock() - self.started)} elapsed"
+        if left > 0:
+            timing += f", about {duration(self.fold_seconds / self.done * left)} left"
         self.console.print(
             f"  fold {fold.fold + 1} (repeat {fold.repeat + 1})"
             f"  train {fold.train_score:.5f}  valid [bold]{fold.valid_score:.5f}[/bold]"
-            f"  {fold.fit_seconds + fold.features_seconds:.2f}s"
+            f"  {seconds:.2f}s"
             + (f"  trees {fold.best_iteration}" if fold.best_iteration else "")
+            + f"  [dim]({timing})[/dim]"
         )
 
 
