@@ -38,7 +38,8 @@ class FoldPrinter:
             f"  train {fold.train_score:.5f}  valid [bold]{fold.valid_score:.5f}[/bold]"
             f"  {seconds:.2f}s"
             + (f"  trees {fold.best_iteration}" if fold.best_iteration else "")
-            + f"  [dim]({timing})[/dim]"
+            + f"  [dim]({timing})[/dim]",
+            soft_wrap=True,  # one line per fold, also in a narrow terminal or a log file
         )
 
 
