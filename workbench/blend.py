@@ -30,7 +30,7 @@ from workbench.compare import direction_word, paired_test, verdict
 from workbench.competition import Project, load_competition
 from workbench.config import ExperimentConfig, validate
 from workbench.cv import Fold
-from workbench.data import fingerprint, load_frames
+from workbench.data import data_digest, fingerprint, load_frames
 from workbench.engine import CVResult
 from workbench.errors import UserError, did_you_mean
 from workbench.experiment import RunResult, write_run
@@ -255,8 +255,7 @@ def prepare_blend(
     config = blend_config(members, options, {})
     frames = load_frames(competition)
     prints = fingerprint(frames.files)
-    digest = hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()
-    problem = make_problem(config, competition, frames, data_digest=digest)
+    problem = make_problem(config, competition, frames, data_digest=data_digest(prints))
     check_data(members, frames.train[competition.spec.id_column].to_numpy(), problem.y)
     if options.method == "rank" and problem.task == "multiclass":
         raise UserError(

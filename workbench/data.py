@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -250,6 +252,11 @@ def fingerprint(files: dict[str, Path]) -> dict[str, dict[str, object]]:
     for kind, path in files.items():
         out[kind] = {"path": path.name, "sha256": file_sha256(path), "bytes": path.stat().st_size}
     return out
+
+
+def data_digest(prints: dict[str, dict[str, object]]) -> str:
+    """One sha256 over the input files' fingerprints: which data a run saw."""
+    return hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()
 
 
 def encode_target(y: pd.Series, task: str) -> tuple[np.ndarray, list]:

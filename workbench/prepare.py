@@ -22,7 +22,14 @@ import pandas as pd
 from workbench import cv, metrics, models
 from workbench.competition import Competition, Project, load_competition
 from workbench.config import ExperimentConfig, load_config, to_dict
-from workbench.data import Frames, encode_target, fingerprint, load_frames, shown_value
+from workbench.data import (
+    Frames,
+    data_digest,
+    encode_target,
+    fingerprint,
+    load_frames,
+    shown_value,
+)
 from workbench.errors import UserError
 from workbench.features.pipeline import FeaturePipeline
 from workbench.features.registry import build_pipeline
@@ -225,8 +232,7 @@ def prepare(
     features.build()  # unknown step names and parameters fail here, before the data is read
     frames = load_frames(competition)
     prints = fingerprint(frames.files)
-    digest = hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()
-    problem = make_problem(config, competition, frames, data_digest=digest)
+    problem = make_problem(config, competition, frames, data_digest=data_digest(prints))
     check_submission_format(  # a sample the predictions cannot fill fails now, not after CV
         competition.spec,
         frames.sample_submission,
