@@ -479,3 +479,39 @@ def test_warnings_while_the_report_is_built_go_to_the_run_log(project, monkeypat
     result = run(project, "glyph", {**LOGISTIC_BINARY, "report": True})
     assert "Glyph" not in capfd.readouterr().err
     assert "Glyph 8722" in (result.run_dir / "run.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("model", "float32"),
+    [
+        ({"kind": "lightgbm", "params": {"n_estimators": 5}}, True),
+        ({"kind": "xgboost", "params": {"n_estimators": 5}}, True),
+        ({"kind": "logistic"}, False),
+    ],
+)
+def test_boosters_get_each_fold_as_one_float32_block(project, model, float32):
+    from workbench.prepare import prepare
+
+    body = {**LOGISTIC_BINARY, "model": model}
+    prepared = prepare(write_config(project, "f32", body))
+    fold = engine.make_folds(prepared)[0]
+    data = engine.prepare_fold(prepared.features, prepared.problem, fold)
+    plain = engine.prepare_fold(
+        dataclasses.replace(prepared.features, float32=False), prepared.problem, fold
+    )
+    for frame, reference in (
+        (data.X_train, plain.X_train),
+        (data.X_valid, plain.X_valid),
+        (data.X_test, plain.X_test),
+    ):
+        assert list(frame.columns) == list(reference.columns)
+        assert frame.index.equals(reference.index)
+        if float32:
+            assert set(frame.dtypes) == {np.dtype(np.float32)}
+            # one block: the array a booster reads is the frame's own memory, not a copy
+            assert np.shares_memory(frame.to_numpy(), frame.to_numpy())
+            np.testing.assert_array_equal(
+                frame.to_numpy(), reference.to_numpy(dtype=np.float32, na_value=np.nan)
+            )
+        else:
+            assert frame.dtypes.equals(reference.dtypes)

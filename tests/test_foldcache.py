@@ -74,3 +74,10 @@ def test_cache_stays_within_its_memory_bound(project):
     bounded = FoldCache(max_bytes=int(2.5 * per_fold))
     engine.run_cv(prepared, prepare=bounded)
     assert len(bounded) == 2
+
+
+def test_a_float32_model_and_a_float64_model_never_share_cached_folds(project):
+    booster = _prepared(project, {**LOGISTIC_BINARY, "model": {"kind": "lightgbm"}})
+    linear = _prepared(project)
+    assert booster.features.float32 and not linear.features.float32
+    assert booster.features.digest != linear.features.digest

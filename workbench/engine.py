@@ -92,14 +92,14 @@ def prepare_fold(features: FeatureSpec, problem: Problem, fold: cv_module.Fold) 
     """Fit the feature pipeline on the fold's training rows; transform validation and test."""
     start = time.perf_counter()
     pipeline = features.build()
-    X_tr = problem.X.iloc[fold.train]
-    y_tr = pd.Series(problem.y[fold.train], index=X_tr.index)
-    Xt_tr, yt_tr = pipeline.fit_transform(X_tr, y_tr)
-    del X_tr  # the raw training rows go before the other rows are taken: one raw copy at a time
+    y_tr = pd.Series(problem.y[fold.train], index=problem.X.index[fold.train])
+    # The fold's raw rows are handed over unnamed, so each step's input is freed as soon as
+    # its output exists (the encoded text columns go one step after they are encoded).
+    Xt_tr, yt_tr = pipeline.fit_transform(problem.X.iloc[fold.train], y_tr)
     _some_columns(Xt_tr)
-    Xt_tr = _numeric_only(Xt_tr)
-    Xt_va = _numeric_only(pipeline.transform(problem.X.iloc[fold.valid]))
-    Xt_te = _numeric_only(pipeline.transform(problem.X_test))
+    Xt_tr = model_input(Xt_tr, features.float32)
+    Xt_va = model_input(pipeline.transform(problem.X.iloc[fold.valid]), features.float32)
+    Xt_te = model_input(pipeline.transform(problem.X_test), features.float32)
     return FoldData(
         fold=fold,
         X_train=Xt_tr,
@@ -126,6 +126,20 @@ def _some_columns(frame: pd.DataFrame) -> None:
             where="features",
             hint="loosen the outliers step's limits",
         )
+
+
+def model_input(frame: pd.DataFrame, float32: bool) -> pd.DataFrame:
+    """The features as a model takes them: numbers only; for a model that takes 32-bit floats,
+    one block of them, which LightGBM and XGBoost read without a copy of their own."""
+    frame = _numeric_only(frame)
+    if not float32:
+        return frame
+    return pd.DataFrame(
+        frame.to_numpy(dtype=np.float32, na_value=np.nan),
+        index=frame.index,
+        columns=frame.columns,
+        copy=False,
+    )
 
 
 def _numeric_only(frame: pd.DataFrame) -> pd.DataFrame:
@@ -477,6 +491,7 @@ def _run_cv(
         )
         if on_fold is not None:
             on_fold(record, len(folds))
+        del data, fit  # one fold's matrices at a time: these go before the next fold's are made
     assert test_sum is not None
     test_pred = test_sum / len(folds)
     cv_seconds = time.perf_counter() - start
@@ -523,8 +538,8 @@ def refit_predict(prepared: Prepared, records: list[FoldRecord], *, n_threads: i
         problem.X, pd.Series(problem.y, index=problem.X.index)
     )
     _some_columns(X_train)
-    X_train = _numeric_only(X_train)
-    X_test = _numeric_only(pipeline.transform(problem.X_test))
+    X_train = model_input(X_train, prepared.features.float32)
+    X_test = model_input(pipeline.transform(problem.X_test), prepared.features.float32)
     spec = config.model
     params, stopping = spec.params, spec.early_stopping
     iterations = [r.best_iteration for r in records if r.best_iteration]

@@ -60,7 +60,8 @@ class FeatureSpec:
 
     ``steps`` is the resolved ``features:`` list as canonical JSON, ``code_digest`` the sha256
     of ``competitions/<name>/features.py``: with the seed, the data and the fold's rows they
-    determine a fitted pipeline, which is what a fold cache keys on.
+    determine a fitted pipeline, which is what a fold cache keys on. ``float32``: the model
+    takes its features as one block of 32-bit floats (:func:`workbench.models.takes_float32`).
     """
 
     steps: str
@@ -68,6 +69,7 @@ class FeatureSpec:
     competition_dir: Path
     seed: int
     code_digest: str
+    float32: bool = False
 
     @classmethod
     def from_config(cls, config: ExperimentConfig, competition: Competition) -> FeatureSpec:
@@ -77,6 +79,7 @@ class FeatureSpec:
             competition_dir=competition.directory,
             seed=config.seed,
             code_digest=_file_digest(competition.directory / "features.py"),
+            float32=models.takes_float32(config.model.kind),
         )
 
     def build(self) -> FeaturePipeline:
@@ -90,7 +93,7 @@ class FeatureSpec:
 
     @cached_property
     def digest(self) -> str:
-        text = f"{self.steps}\0{self.code_digest}\0{self.seed}"
+        text = f"{self.steps}\0{self.code_digest}\0{self.seed}\0{self.float32}"
         return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -68,7 +68,9 @@ def read_with_polars(path: Path, compression: str | None) -> pd.DataFrame | None
         return None
     if any(DUPLICATED.fullmatch(c) for c in frame.columns):  # polars renamed a repeated name
         return None
-    return to_pandas(frame)
+    columns = frame.get_columns()
+    del frame  # each polars column goes as soon as it is converted
+    return to_pandas(columns)
 
 
 def _read_csv(pl: Any, source: Path | io.BytesIO) -> Any:
@@ -102,14 +104,18 @@ def _decompressed(path: Path, compression: str) -> io.BytesIO:
         return io.BytesIO(archive.read(name))
 
 
-def to_pandas(frame: Any) -> pd.DataFrame:
-    """A polars frame as pandas, one column at a time, without consolidating the columns
-    into one block (a copy of the whole frame)."""
-    columns = {}
-    for position, series in enumerate(frame.iter_columns()):
+def to_pandas(columns: list[Any]) -> pd.DataFrame:
+    """polars columns as one pandas frame, converted one at a time and taken off ``columns``
+    as they are (so a copied column's polars original is freed at once), without
+    consolidating them into one block (a copy of the whole frame)."""
+    converted = {}
+    for position in range(len(columns)):
+        series = columns[position]
+        columns[position] = None
         name = series.name or f"Unnamed: {position}"  # pandas' name for a blank header
-        columns[name] = _column(series)
-    return pd.DataFrame(columns, copy=False)
+        converted[name] = _column(series)
+        del series
+    return pd.DataFrame(converted, copy=False)
 
 
 def _column(series: Any) -> Any:

@@ -13,6 +13,7 @@ from workbench.models.kinds import (
     model_kinds,
     resolve_params,
     supports_early_stopping,
+    takes_float32,
 )
 from workbench.models.model import Model
 from workbench.models.values import check_values, rejected_parameters
@@ -27,4 +28,5 @@ __all__ = [
     "rejected_parameters",
     "resolve_params",
     "supports_early_stopping",
+    "takes_float32",
 ]

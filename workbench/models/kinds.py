@@ -35,6 +35,8 @@ class ModelSpec:
     thread_param: str | None = None
     #: what ``workbench tune`` searches when the config declares no space (``tune.space``)
     space: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: the library bins features as 32-bit floats anyway, so folds are handed to it so
+    float32: bool = False
 
 
 SKLEARN = SklearnAdapter()
@@ -151,6 +153,7 @@ KINDS: dict[str, ModelSpec] = {
         regressor="xgboost.XGBRegressor",
         defaults={**_GBM_SHARED, "max_depth": 5, "tree_method": "hist", "verbosity": 0},
         thread_param="n_jobs",
+        float32=True,
         space={
             "learning_rate": _log(0.005, 0.2),
             "max_depth": {"int": [2, 10]},
@@ -166,6 +169,7 @@ KINDS: dict[str, ModelSpec] = {
         regressor="lightgbm.LGBMRegressor",
         defaults={**_GBM_SHARED, "num_leaves": 31, "subsample_freq": 1, "verbose": -1},
         thread_param="n_jobs",
+        float32=True,
         space={
             "learning_rate": _log(0.005, 0.2),
             "num_leaves": {"int": [4, 128], "log": True},
@@ -214,6 +218,13 @@ def default_space(kind: str) -> dict[str, dict[str, Any]]:
     """What ``workbench tune`` searches for ``kind`` when the config declares no space:
     ``model.params.<name>`` paths and their ranges ({} for kinds with none, e.g. voting)."""
     return {f"model.params.{name}": dict(dist) for name, dist in _spec(kind).space.items()}
+
+
+def takes_float32(kind: str) -> bool:
+    """Whether this kind's folds are handed over as 32-bit floats (half the memory of 64-bit
+    ones; LightGBM and XGBoost bin features as 32-bit floats themselves). False for what is
+    not a model kind (a blend's ``blend``), which fits no features."""
+    return kind in KINDS and KINDS[kind].float32
 
 
 def supports_early_stopping(kind: str) -> bool:

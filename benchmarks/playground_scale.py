@@ -1,0 +1,189 @@
+"""Playground scale: ``workbench run`` against a raw polars + LightGBM script, 100k to 1M rows.
+
+For each size, the Playground-like competition of ``benchmarks/playground.py`` (generated once
+under WORKDIR), then, side by side and alternating when repeated, two fresh processes:
+
+- ``python benchmarks/playground_raw.py``: polars reading, the same five stratified folds, the
+  same steps learned per fold, one float32 matrix per fold into LightGBM, a submission;
+- ``python -m workbench run configs/playground.yaml``: the same experiment as a config, with
+  everything a run does (checks, fold files, validated submission, the report).
+
+Each process's wall time and peak resident memory (``ru_maxrss`` of that process, from
+``os.wait4``) are measured from outside; the training frame's in-memory size is polars'
+``estimated_size`` of train.csv as read. The two paths' out-of-fold predictions are compared
+row by row. Also times ``python -m workbench --help``.
+
+    .venv/bin/python benchmarks/playground_scale.py WORKDIR [--rows 100000 300000 1000000]
+        [--repeats 1] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import playground
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+
+
+def measured(command: list[str], *, cwd: Path, env: dict[str, str]) -> dict:
+    """Run ``command``; its wall seconds, peak resident MB and standard output."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, text=True)
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited {process.returncode}")
+    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "stdout": out.strip()}
+
+
+FRAME_SIZE = """
+import gc, sys
+import polars as pl
+
+def resident():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) * 1024
+
+pl.read_csv(sys.argv[1], n_rows=1000)  # the reader's own code and pools are resident first
+gc.collect()
+before = resident()
+frame = pl.read_csv(sys.argv[1])
+print(frame.estimated_size(), resident() - before)
+"""
+
+
+def frame_size(train: Path, env: dict[str, str]) -> tuple[float, float]:
+    """The training frame's in-memory size in MB, read by polars: polars' own estimate (which
+    counts the bytes of text, not its 16-byte string views) and the resident memory it takes."""
+    out = subprocess.run(
+        [sys.executable, "-c", FRAME_SIZE, str(train)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return int(out[0]) / 2**20, int(out[1]) / 2**20
+
+
+def project_for(workdir: Path, rows: int) -> Path:
+    """The generated competition of ``rows`` training rows (and 0.3 x as many test rows)."""
+    project = workdir / f"rows-{rows}"
+    if not (project / "configs" / f"{playground.NAME}.yaml").exists():
+        playground.write_competition(project, rows, int(0.3 * rows))
+    return project
+
+
+def run_raw(project: Path, env: dict[str, str]) -> dict:
+    oof_path = project / "raw_oof.npy"
+    result = measured(
+        [sys.executable, str(HERE / "playground_raw.py"), str(project), "--oof", str(oof_path)],
+        cwd=ROOT,
+        env=env,
+    )
+    result["oof"] = np.load(oof_path)
+    result["auc"] = json.loads(result["stdout"])["auc"]
+    return result
+
+
+def run_workbench(project: Path, env: dict[str, str]) -> dict:
+    config = project / "configs" / f"{playground.NAME}.yaml"
+    command = [sys.executable, "-m", "workbench", "run", str(config), "--quiet"]
+    result = measured(command, cwd=project, env={**env, "WORKBENCH_ROOT": str(project)})
+    run_dir = Path(result["stdout"].splitlines()[-1])
+    oof = pl.read_csv(run_dir / "oof.csv").sort(playground.ID)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    result["oof"] = oof["pred"].to_numpy()
+    result["auc"] = metrics["summary"]["oof_score"]
+    result["report"] = (run_dir / "report.html").exists()
+    return result
+
+
+def help_seconds(env: dict[str, str], repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "workbench", "--help"], env=env, check=True, capture_output=True
+        )
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workdir", type=Path)
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    results = []
+    for rows in args.rows:
+        project = project_for(args.workdir, rows)
+        train = project / "competitions" / playground.NAME / "data" / "train.csv"
+        estimated_mb, frame_mb = frame_size(train, env)
+        legs: dict[str, list[dict]] = {"raw": [], "workbench": []}
+        for repeat in range(args.repeats):
+            order = ("raw", "workbench") if repeat % 2 == 0 else ("workbench", "raw")
+            for leg in order:
+                run = run_raw if leg == "raw" else run_workbench
+                legs[leg].append(run(project, env))
+                last = legs[leg][-1]
+                print(
+                    f"{rows:>9,} rows  {leg:<9}  {last['seconds']:7.1f} s  "
+                    f"{last['peak_mb']:6.0f} MB  AUC {last['auc']:.6f}",
+                    flush=True,
+                )
+        raw, bench = legs["raw"], legs["workbench"]
+        row = {
+            "rows": rows,
+            "frame_mb": frame_mb,
+            "frame_estimated_mb": estimated_mb,
+            "raw_seconds": statistics.median(r["seconds"] for r in raw),
+            "workbench_seconds": statistics.median(r["seconds"] for r in bench),
+            "raw_peak_mb": max(r["peak_mb"] for r in raw),
+            "workbench_peak_mb": max(r["peak_mb"] for r in bench),
+            "raw_auc": raw[0]["auc"],
+            "workbench_auc": bench[0]["auc"],
+            "oof_max_abs_diff": float(np.max(np.abs(raw[0]["oof"] - bench[0]["oof"]))),
+            "report": all(r["report"] for r in bench),
+        }
+        results.append(row)
+    print()
+    print(
+        "| rows | frame | raw script | workbench (report on) | wall ratio | raw peak | "
+        "workbench peak | workbench peak / frame | AUC raw / workbench |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        frame, estimate = r["frame_mb"], r["frame_estimated_mb"]
+        raw_peak, peak = r["raw_peak_mb"], r["workbench_peak_mb"]
+        print(
+            f"| {r['rows']:,} | {frame:.0f} MB ({estimate:.0f} MB) | {r['raw_seconds']:.1f} s | "
+            f"{r['workbench_seconds']:.1f} s | {r['workbench_seconds'] / r['raw_seconds']:.2f} | "
+            f"{raw_peak:.0f} MB ({raw_peak / frame:.1f}x; {raw_peak / estimate:.1f}x) | "
+            f"{peak:.0f} MB ({peak / frame:.1f}x; {peak / estimate:.1f}x) | "
+            f"{r['raw_auc']:.5f} / {r['workbench_auc']:.5f}, OOF max diff "
+            f"{r['oof_max_abs_diff']:.1e} |"
+        )
+    print(f"\n`python -m workbench --help`: {help_seconds(env):.3f} s (median of 5)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
