@@ -49,34 +49,16 @@ def measured(command: list[str], *, cwd: Path, env: dict[str, str]) -> dict:
     return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "stdout": out.strip()}
 
 
-FRAME_SIZE = """
-import gc, sys
-import polars as pl
+def frame_sizes(train: Path) -> tuple[float, float]:
+    """The training frame's in-memory size in MB: polars' ``estimated_size`` of it as polars
+    reads it (which counts the bytes of text but not polars' 16-byte string views), and the
+    pandas frame the workbench holds (``memory_usage(deep=True)``)."""
+    sys.path.insert(0, str(ROOT))
+    from workbench.tables import read_with_polars
 
-def resident():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) * 1024
-
-pl.read_csv(sys.argv[1], n_rows=1000)  # the reader's own code and pools are resident first
-gc.collect()
-before = resident()
-frame = pl.read_csv(sys.argv[1])
-print(frame.estimated_size(), resident() - before)
-"""
-
-
-def frame_size(train: Path, env: dict[str, str]) -> tuple[float, float]:
-    """The training frame's in-memory size in MB, read by polars: polars' own estimate (which
-    counts the bytes of text, not its 16-byte string views) and the resident memory it takes."""
-    out = subprocess.run(
-        [sys.executable, "-c", FRAME_SIZE, str(train)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return int(out[0]) / 2**20, int(out[1]) / 2**20
+    estimate = pl.read_csv(train).estimated_size() / 2**20
+    held = read_with_polars(train, None).memory_usage(deep=True).sum() / 2**20
+    return estimate, held
 
 
 def project_for(workdir: Path, rows: int) -> Path:
@@ -103,7 +85,7 @@ def run_workbench(project: Path, env: dict[str, str]) -> dict:
     config = project / "configs" / f"{playground.NAME}.yaml"
     command = [sys.executable, "-m", "workbench", "run", str(config), "--quiet"]
     result = measured(command, cwd=project, env={**env, "WORKBENCH_ROOT": str(project)})
-    run_dir = Path(result["stdout"].splitlines()[-1])
+    run_dir = project / "runs" / playground.NAME / result["stdout"].splitlines()[-1]
     oof = pl.read_csv(run_dir / "oof.csv").sort(playground.ID)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     result["oof"] = oof["pred"].to_numpy()
@@ -135,7 +117,7 @@ def main() -> None:
     for rows in args.rows:
         project = project_for(args.workdir, rows)
         train = project / "competitions" / playground.NAME / "data" / "train.csv"
-        estimated_mb, frame_mb = frame_size(train, env)
+        estimated_mb, frame_mb = frame_sizes(train)
         legs: dict[str, list[dict]] = {"raw": [], "workbench": []}
         for repeat in range(args.repeats):
             order = ("raw", "workbench") if repeat % 2 == 0 else ("workbench", "raw")
@@ -165,20 +147,21 @@ def main() -> None:
         results.append(row)
     print()
     print(
-        "| rows | frame | raw script | workbench (report on) | wall ratio | raw peak | "
-        "workbench peak | workbench peak / frame | AUC raw / workbench |"
+        "| rows | training frame: polars estimate / pandas | raw script | workbench "
+        "(report on) | wall ratio | raw peak (x estimate) | workbench peak (x estimate; "
+        "x pandas) | OOF AUC raw / workbench |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        frame, estimate = r["frame_mb"], r["frame_estimated_mb"]
+        held, estimate = r["frame_mb"], r["frame_estimated_mb"]
         raw_peak, peak = r["raw_peak_mb"], r["workbench_peak_mb"]
         print(
-            f"| {r['rows']:,} | {frame:.0f} MB ({estimate:.0f} MB) | {r['raw_seconds']:.1f} s | "
+            f"| {r['rows']:,} | {estimate:.0f} / {held:.0f} MB | {r['raw_seconds']:.1f} s | "
             f"{r['workbench_seconds']:.1f} s | {r['workbench_seconds'] / r['raw_seconds']:.2f} | "
-            f"{raw_peak:.0f} MB ({raw_peak / frame:.1f}x; {raw_peak / estimate:.1f}x) | "
-            f"{peak:.0f} MB ({peak / frame:.1f}x; {peak / estimate:.1f}x) | "
-            f"{r['raw_auc']:.5f} / {r['workbench_auc']:.5f}, OOF max diff "
-            f"{r['oof_max_abs_diff']:.1e} |"
+            f"{raw_peak:.0f} MB ({raw_peak / estimate:.1f}x) | "
+            f"{peak:.0f} MB ({peak / estimate:.1f}x; {peak / held:.1f}x) | "
+            f"{r['raw_auc']:.5f} / {r['workbench_auc']:.5f} (largest OOF difference "
+            f"{r['oof_max_abs_diff']:.1e}) |"
         )
     print(f"\n`python -m workbench --help`: {help_seconds(env):.3f} s (median of 5)")
     if args.json:
