@@ -9,9 +9,9 @@ under WORKDIR), then, side by side and alternating when repeated, two fresh proc
   everything a run does (checks, fold files, validated submission, the report).
 
 Each process's wall time and peak resident memory (``ru_maxrss`` of that process, from
-``os.wait4``) are measured from outside; the training frame's in-memory size is polars'
-``estimated_size`` of train.csv as read. The two paths' out-of-fold predictions are compared
-row by row. Also times ``python -m workbench --help``.
+``os.wait4``) are measured from outside, and set against the training frame's in-memory size
+(:func:`frame_sizes`: polars' estimate and the pandas frame a run holds). The two paths'
+out-of-fold predictions are compared row by row. Also times ``python -m workbench --help``.
 
     .venv/bin/python benchmarks/playground_scale.py WORKDIR [--rows 100000 300000 1000000]
         [--repeats 1] [--json FILE]
@@ -34,6 +34,9 @@ import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))  # the workbench of this copy of the repository
+
+from workbench.tables import read_with_polars  # noqa: E402
 
 
 def measured(command: list[str], *, cwd: Path, env: dict[str, str]) -> dict:
@@ -43,9 +46,9 @@ def measured(command: list[str], *, cwd: Path, env: dict[str, str]) -> dict:
     out = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited {process.returncode}")
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} exited {code}")
     return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "stdout": out.strip()}
 
 
@@ -53,9 +56,6 @@ def frame_sizes(train: Path) -> tuple[float, float]:
     """The training frame's in-memory size in MB: polars' ``estimated_size`` of it as polars
     reads it (which counts the bytes of text but not polars' 16-byte string views), and the
     pandas frame the workbench holds (``memory_usage(deep=True)``)."""
-    sys.path.insert(0, str(ROOT))
-    from workbench.tables import read_with_polars
-
     estimate = pl.read_csv(train).estimated_size() / 2**20
     held = read_with_polars(train, None).memory_usage(deep=True).sum() / 2**20
     return estimate, held

@@ -35,7 +35,7 @@ class ModelSpec:
     thread_param: str | None = None
     #: what ``workbench tune`` searches when the config declares no space (``tune.space``)
     space: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    #: the library bins features as 32-bit floats anyway, so folds are handed to it so
+    #: the library bins features as 32-bit floats itself: folds are handed to it as float32
     float32: bool = False
 
 
