@@ -1,17 +1,19 @@
 """Playground scale: ``workbench run`` against a raw polars + LightGBM script, 100k to 1M rows.
 
 For each size, the Playground-like competition of ``benchmarks/playground.py`` (generated once
-under WORKDIR), then, side by side and alternating when repeated, two fresh processes:
+under WORKDIR), then, side by side and alternating when repeated, fresh processes:
 
 - ``python benchmarks/playground_raw.py``: polars reading, the same five stratified folds, the
   same steps learned per fold, one float32 matrix per fold into LightGBM, a submission;
 - ``python -m workbench run configs/playground.yaml``: the same experiment as a config, with
-  everything a run does (checks, fold files, validated submission, the report).
+  everything a run does (checks, fold files, validated submission, the report);
+- reading alone: a process that imports polars, numpy and LightGBM and reads the training file
+  with polars, nothing else: the least memory any process doing this job holds at once.
 
 Each process's wall time and peak resident memory (``ru_maxrss`` of that process, from
 ``os.wait4``) are measured from outside, and set against the training frame's in-memory size
-(:func:`frame_sizes`: polars' estimate and the pandas frame a run holds). The two paths'
-out-of-fold predictions are compared row by row. Also times ``python -m workbench --help``.
+(:func:`frame_sizes`). The two paths' out-of-fold predictions are compared row by row. Also
+times ``python -m workbench --help``.
 
     .venv/bin/python benchmarks/playground_scale.py WORKDIR [--rows 100000 300000 1000000]
         [--repeats 1] [--json FILE]
@@ -52,13 +54,17 @@ def measured(command: list[str], *, cwd: Path, env: dict[str, str]) -> dict:
     return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "stdout": out.strip()}
 
 
-def frame_sizes(train: Path) -> tuple[float, float]:
-    """The training frame's in-memory size in MB: polars' ``estimated_size`` of it as polars
-    reads it (which counts the bytes of text but not polars' 16-byte string views), and the
-    pandas frame the workbench holds (``memory_usage(deep=True)``)."""
-    estimate = pl.read_csv(train).estimated_size() / 2**20
-    held = read_with_polars(train, None).memory_usage(deep=True).sum() / 2**20
-    return estimate, held
+def frame_sizes(train: Path) -> dict[str, float]:
+    """The training frame's in-memory size in MB, three ways: polars' ``estimated_size`` (which
+    counts the bytes of text but not polars' 16-byte string views), the buffers polars holds
+    (views included, as Arrow counts them), and the pandas frame a run holds
+    (``memory_usage(deep=True)``)."""
+    frame = pl.read_csv(train)
+    return {
+        "estimate": frame.estimated_size() / 2**20,
+        "polars": frame.to_arrow(compat_level=pl.CompatLevel.newest()).nbytes / 2**20,
+        "pandas": read_with_polars(train, None).memory_usage(deep=True).sum() / 2**20,
+    }
 
 
 def project_for(workdir: Path, rows: int) -> Path:
@@ -94,6 +100,12 @@ def run_workbench(project: Path, env: dict[str, str]) -> dict:
     return result
 
 
+def run_reading(project: Path, env: dict[str, str]) -> dict:
+    train = project / "competitions" / playground.NAME / "data" / "train.csv"
+    script = f"import lightgbm, numpy, polars; polars.read_csv({str(train)!r})"
+    return measured([sys.executable, "-c", script], cwd=ROOT, env=env)
+
+
 def help_seconds(env: dict[str, str], repeats: int = 5) -> float:
     times = []
     for _ in range(repeats):
@@ -116,8 +128,8 @@ def main() -> None:
     results = []
     for rows in args.rows:
         project = project_for(args.workdir, rows)
-        train = project / "competitions" / playground.NAME / "data" / "train.csv"
-        estimated_mb, frame_mb = frame_sizes(train)
+        frame = frame_sizes(project / "competitions" / playground.NAME / "data" / "train.csv")
+        reading = run_reading(project, env)
         legs: dict[str, list[dict]] = {"raw": [], "workbench": []}
         for repeat in range(args.repeats):
             order = ("raw", "workbench") if repeat % 2 == 0 else ("workbench", "raw")
@@ -133,8 +145,8 @@ def main() -> None:
         raw, bench = legs["raw"], legs["workbench"]
         row = {
             "rows": rows,
-            "frame_mb": frame_mb,
-            "frame_estimated_mb": estimated_mb,
+            "frame_mb": frame,
+            "reading_peak_mb": reading["peak_mb"],
             "raw_seconds": statistics.median(r["seconds"] for r in raw),
             "workbench_seconds": statistics.median(r["seconds"] for r in bench),
             "raw_peak_mb": max(r["peak_mb"] for r in raw),
@@ -145,23 +157,26 @@ def main() -> None:
             "report": all(r["report"] for r in bench),
         }
         results.append(row)
-    print()
-    print(
-        "| rows | training frame: polars estimate / pandas | raw script | workbench "
-        "(report on) | wall ratio | raw peak (x estimate) | workbench peak (x estimate; "
-        "x pandas) | OOF AUC raw / workbench |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| rows | raw script | workbench (report on) | wall ratio | OOF AUC raw / workbench |")
+    print("|---|---|---|---|---|")
     for r in results:
-        held, estimate = r["frame_mb"], r["frame_estimated_mb"]
-        raw_peak, peak = r["raw_peak_mb"], r["workbench_peak_mb"]
         print(
-            f"| {r['rows']:,} | {estimate:.0f} / {held:.0f} MB | {r['raw_seconds']:.1f} s | "
-            f"{r['workbench_seconds']:.1f} s | {r['workbench_seconds'] / r['raw_seconds']:.2f} | "
-            f"{raw_peak:.0f} MB ({raw_peak / estimate:.1f}x) | "
-            f"{peak:.0f} MB ({peak / estimate:.1f}x; {peak / held:.1f}x) | "
-            f"{r['raw_auc']:.5f} / {r['workbench_auc']:.5f} (largest OOF difference "
-            f"{r['oof_max_abs_diff']:.1e}) |"
+            f"| {r['rows']:,} | {r['raw_seconds']:.1f} s | {r['workbench_seconds']:.1f} s | "
+            f"{r['workbench_seconds'] / r['raw_seconds']:.2f} | {r['raw_auc']:.5f} / "
+            f"{r['workbench_auc']:.5f} (largest OOF difference {r['oof_max_abs_diff']:.1e}) |"
+        )
+    print(
+        "\n| rows | training frame: polars estimate / polars buffers / pandas | reading alone "
+        "| raw script | workbench | workbench peak / frame (estimate; polars; pandas) |"
+    )
+    print("|---|---|---|---|---|---|")
+    for r in results:
+        size, peak = r["frame_mb"], r["workbench_peak_mb"]
+        ratios = "; ".join(f"{peak / size[k]:.1f}x" for k in ("estimate", "polars", "pandas"))
+        print(
+            f"| {r['rows']:,} | {size['estimate']:.0f} / {size['polars']:.0f} / "
+            f"{size['pandas']:.0f} MB | {r['reading_peak_mb']:.0f} MB | "
+            f"{r['raw_peak_mb']:.0f} MB | {peak:.0f} MB | {ratios} |"
         )
     print(f"\n`python -m workbench --help`: {help_seconds(env):.3f} s (median of 5)")
     if args.json:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from workbench import __version__, interrupts
+from workbench import __version__, interrupts, resources
 from workbench.errors import UserError
 
 
@@ -204,6 +204,7 @@ _seed.__name__ = "seed"  # argparse's word for a value that is not a number
 def entry() -> NoReturn:
     """The ``workbench`` script and ``python -m workbench``: run :func:`main`, then exit."""
     interrupts.install_for_process()
+    resources.return_freed_memory()
     try:
         code = main()
     except KeyboardInterrupt as exc:  # landed as main returned: its outcome was decided

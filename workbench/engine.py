@@ -130,20 +130,28 @@ def _some_columns(frame: pd.DataFrame) -> None:
 
 def model_input(frame: pd.DataFrame, float32: bool) -> pd.DataFrame:
     """The features as a model takes them: numbers only; for a model that takes 32-bit floats,
-    one block of them, which LightGBM and XGBoost read without a copy of their own."""
-    frame = _numeric_only(frame)
+    one block of them, which LightGBM and XGBoost read without a copy of their own.
+
+    The block is filled one column at a time and ``frame`` is emptied first, so each column
+    of the steps' output is freed once it is in the block: a fold's features are never held
+    twice in full (the caller's frame is left without columns).
+    """
+    _refuse_text(frame)
     if not float32:
-        return frame
-    return pd.DataFrame(
-        frame.to_numpy(dtype=np.float32, na_value=np.nan),
-        index=frame.index,
-        columns=frame.columns,
-        copy=False,
-    )
+        bools = [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]
+        return frame.astype(dict.fromkeys(bools, np.int8)) if bools else frame
+    names, index = frame.columns, frame.index
+    columns = [frame.iloc[:, j] for j in range(len(names))]
+    frame.drop(columns=names, inplace=True)
+    block = np.empty((len(columns), len(index)), dtype=np.float32)
+    for j in range(len(columns)):
+        block[j] = columns[j].to_numpy(dtype=np.float32, na_value=np.nan)
+        columns[j] = None
+    return pd.DataFrame(block.T, index=index, columns=names, copy=False)
 
 
-def _numeric_only(frame: pd.DataFrame) -> pd.DataFrame:
-    """Models need numbers: cast booleans, refuse text left over by the feature steps."""
+def _refuse_text(frame: pd.DataFrame) -> None:
+    """Models need numbers (booleans count): text left over by the feature steps is refused."""
     bad = [
         c
         for c in frame.columns
@@ -158,10 +166,6 @@ def _numeric_only(frame: pd.DataFrame) -> pd.DataFrame:
                 "or drop them ({step: drop, columns: [...]})"
             ),
         )
-    bools = [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]
-    if bools:
-        frame = frame.astype(dict.fromkeys(bools, np.int8))
-    return frame
 
 
 class TargetTransform:
