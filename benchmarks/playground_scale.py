@@ -11,9 +11,9 @@ under WORKDIR), then, side by side and alternating when repeated, fresh processe
   with polars, nothing else: the least memory any process doing this job holds at once.
 
 Each process's wall time and peak resident memory (``ru_maxrss`` of that process, from
-``os.wait4``) are measured from outside, and set against the training frame's in-memory size
-(:func:`frame_sizes`). The two paths' out-of-fold predictions are compared row by row. Also
-times ``python -m workbench --help``.
+``os.wait4`` in a small launcher) are measured from outside, and set against the training
+frame's in-memory size (:func:`frame_sizes`). The two paths' out-of-fold predictions are
+compared row by row. Also times ``python -m workbench --help``.
 
     .venv/bin/python benchmarks/playground_scale.py WORKDIR [--rows 100000 300000 1000000]
         [--repeats 1] [--json FILE]
@@ -27,6 +27,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,18 +41,36 @@ sys.path.insert(0, str(ROOT))  # the workbench of this copy of the repository
 
 from workbench.tables import read_with_polars  # noqa: E402
 
+#: Each leg starts from this small launcher: on Linux a child's ``ru_maxrss`` starts from the
+#: peak of the process that spawned it, and this script has read whole training frames.
+LAUNCHER = """
+import json, os, sys
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump({"peak_kb": usage.ru_maxrss}, out)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
 
 def measured(command: list[str], *, cwd: Path, env: dict[str, str]) -> dict:
-    """Run ``command``; its wall seconds, peak resident MB and standard output."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, text=True)
-    out = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"{' '.join(command)} exited {code}")
-    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "stdout": out.strip()}
+    """Run ``command`` (through :data:`LAUNCHER`); its wall seconds, peak resident MB and
+    standard output."""
+    with tempfile.TemporaryDirectory() as tmp:
+        usage = Path(tmp) / "usage.json"
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, str(usage), *command],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} exited {done.returncode}")
+        peak_mb = json.loads(usage.read_text())["peak_kb"] / 1024
+    return {"seconds": seconds, "peak_mb": peak_mb, "stdout": done.stdout.strip()}
 
 
 def frame_sizes(train: Path) -> dict[str, float]:
