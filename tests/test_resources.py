@@ -42,12 +42,17 @@ print(anon_mb() - start)
 """
 
 
-def _kept_after_freeing(mode: str, **env: str) -> float:
-    """MB a fresh process still holds after freeing 320 MB of columns between live objects."""
+def _environment(**env: str) -> dict[str, str]:
+    """This environment without the allocator settings, plus ``env``."""
     clean = {k: v for k, v in os.environ.items() if k not in resources.ALLOCATOR_SETTINGS}
+    return {**clean, **env}
+
+
+def _kept_after_freeing(mode: str) -> float:
+    """MB a fresh process still holds after freeing 320 MB of columns between live objects."""
     out = subprocess.run(
         [sys.executable, "-c", FRAGMENTED_HEAP, mode],
-        env={**clean, **env},
+        env=_environment(),
         capture_output=True,
         text=True,
         check=True,
@@ -71,9 +76,8 @@ def test_arrow_uses_the_system_allocator_unless_the_user_chose_one():
     )
 
     def backend(**env: str) -> str:
-        clean = {k: v for k, v in os.environ.items() if k not in resources.ALLOCATOR_SETTINGS}
         out = subprocess.run(
-            [sys.executable, "-c", script], env={**clean, **env}, capture_output=True, text=True
+            [sys.executable, "-c", script], env=_environment(**env), capture_output=True, text=True
         )
         return out.stdout.strip()
 
